@@ -1,0 +1,85 @@
+"""Validate a catalog: read every product, run every check, return every problem at once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .checks import ProductContext, product_checks
+from .checks.catalog import check_provenance, check_unique
+from .checks.files import safe_relative
+from .config import Catalog, load_catalog
+from .discover import discover
+from .model import FileEntry, Product, Submission
+from .problems import Problem, Severity, sort_problems
+
+
+@dataclass
+class ValidationReport:
+    catalog: Catalog
+    submissions: list[Submission] = field(default_factory=list)
+    products: list[Product] = field(default_factory=list)  # the valid ones
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity is Severity.WARNING]
+
+    def ok(self, strict: bool = False) -> bool:
+        return not (self.errors or (strict and self.warnings))
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "valid": not self.errors,
+            "products": len(self.submissions),
+            "errors": len(self.errors),
+            "warnings": len(self.warnings),
+            "problems": [p.to_dict() for p in self.problems],
+        }
+
+
+def validate_catalog(root: Path | None = None, paths: Iterable[Path] | None = None,
+                     catalog: Catalog | None = None) -> ValidationReport:
+    """Validate the products of the catalog at ``root`` (all, or those under ``paths``)."""
+    catalog = catalog or load_catalog(root)
+    everything, problems = discover(catalog)
+    selected = everything
+    if paths is not None:
+        selected, problems = discover(catalog, only=list(paths))
+    report = ValidationReport(catalog, selected)
+    report.problems.extend(problems)
+    checks = product_checks()
+    for sub in selected:
+        if not isinstance(sub.meta.data, dict):
+            continue
+        ctx = ProductContext(catalog, sub)
+        found: list[Problem] = []
+        for check in checks:
+            found.extend(check(ctx))
+        report.problems.extend(found)
+        if not any(p.is_error for p in found) and sub.meta.ok:
+            report.products.append(_product(sub, ctx))
+    loaded = [s for s in everything if isinstance(s.meta.data, dict)]
+    chosen = [s for s in selected if isinstance(s.meta.data, dict)]
+    chosen_ids = {s.id for s in chosen}
+    report.problems.extend(p for p in check_unique(loaded) if p.product in chosen_ids)
+    report.problems.extend(check_provenance(chosen, loaded))
+    report.problems = sort_problems(report.problems)
+    bad = {p.product for p in report.errors}
+    report.products = [p for p in report.products if p.id not in bad]
+    return report
+
+
+def _product(sub: Submission, ctx: ProductContext) -> Product:
+    files = []
+    for entry in sub.files():
+        rel = safe_relative(entry["path"])
+        if rel is not None and rel in ctx.safe_files:
+            files.append(FileEntry(path=rel, role=entry["role"], size=ctx.safe_files[rel]["size"]))
+    return Product(id=sub.id, section=sub.section, owner=sub.owner, slug=sub.slug,
+                   folder=sub.folder, meta=dict(sub.data), files=files)
