@@ -71,6 +71,51 @@ def validate(paths: tuple[Path, ...], root: Path | None, fmt: str, strict: bool)
 
 
 @main.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--type", "product_type", required=True,
+              help="A product type of schema/vocabulary.yaml, e.g. redshift_catalog.")
+@click.option("--main", "main_file", required=True, type=click.Path(path_type=Path),
+              help="The main data file; copied into the product folder if it is elsewhere.")
+@click.option("--name", default=None, help="Display name (default: made from the slug).")
+@click.option("--table", default=None,
+              help="HDF5 group/key or FITS HDU to read when the file holds several tables.")
+@click.option("--force", is_flag=True, help="Overwrite an existing product.yaml.")
+@ROOT_OPTION
+def new(path: Path, product_type: str, main_file: Path, name: str | None, table: str | None,
+        force: bool, root: Path | None) -> None:
+    """Scaffold a product folder at PATH with a product.yaml to complete.
+
+    PATH is products/official/<slug> or products/user/<handle>/<slug>. Column roles (id, ra,
+    dec, z, z_err, z_flag, survey) are guessed from the main file's column names; what
+    cannot be guessed is left as a TODO that `pzbuild validate` points at.
+    """
+    from .config import find_root
+    from .errors import PzBuildError
+    from .scaffold import scaffold_product
+
+    try:
+        catalog_root = root or find_root(path.resolve().parent if not path.exists()
+                                         else path.resolve())
+        result = scaffold_product(catalog_root, path, product_type, main_file, name=name,
+                                  table=table, force=force)
+    except PzBuildError as exc:
+        _fail_usage(exc)
+        return
+    click.echo(f"created {result.yaml_path}")
+    if result.copied_from is not None:
+        click.echo(f"copied {result.copied_from} -> {result.folder / result.main_file}")
+    if result.roles is not None:
+        for role, col in result.roles.as_columns().items():
+            click.echo(f"  {role:7s} {col if col is not None else '(not guessed)'}")
+    for note in result.notes:
+        click.echo(f"note: {note}")
+    if result.placeholders:
+        click.echo(f"{len(result.placeholders)} TODO values to fill in: "
+                   f"{', '.join(p.lstrip('/').replace('/', '.') for p in result.placeholders)}")
+        click.echo(f"then run: pzbuild validate {path}")
+
+
+@main.command()
 def codes() -> None:
     """List every problem code with its severity and meaning (as docs/codes.md)."""
     from .problems import codes_markdown

@@ -111,14 +111,14 @@ def load_catalog(root: Path | None = None) -> Catalog:
     data = loaded.data or {}
     try:
         lim = data.get("limits") or {}
-        limits = Limits(
-            file_bytes=int(lim.get("file_bytes", Limits.file_bytes)),
-            product_bytes=int(lim.get("product_bytes", Limits.product_bytes)),
-            metadata_bytes=int(lim.get("metadata_bytes", Limits.metadata_bytes)),
-        )
-        for name, value in vars(limits).items():
-            if value <= 0:
-                raise ValueError(f"limits.{name} must be a positive number of bytes")
+        values = {}
+        for name in ("file_bytes", "product_bytes", "metadata_bytes"):
+            value = lim.get(name, getattr(Limits, name))
+            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+                raise ValueError(f"limits.{name} must be a positive number of bytes, "
+                                 f"not {value!r}")
+            values[name] = value
+        limits = Limits(**values)
         return Catalog(
             root=root.resolve(),
             title=str(data.get("title", "Photo-z Catalog")),

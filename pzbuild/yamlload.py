@@ -157,7 +157,10 @@ def _pos(node: yaml.Node) -> tuple[int, int]:
 
 
 def _convert(node: yaml.Node, pointer: str, out: LoadedYaml) -> Any:
-    out.positions[pointer] = _pos(node)
+    # A list or mapping is located at its key ("files:"), a scalar at its value.
+    is_container = isinstance(node, (yaml.MappingNode, yaml.SequenceNode))
+    out.positions[pointer] = (out.key_positions[pointer]
+                              if is_container and pointer in out.key_positions else _pos(node))
     if isinstance(node, yaml.MappingNode):
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:

@@ -20,7 +20,8 @@ DOCS = Path(__file__).resolve().parents[1] / "docs"
 def cli_reference() -> str:
     out = ["# Command-line reference", "",
            "Generated from `pzbuild --help` by `scripts/gen_docs.py`; do not edit by hand.", ""]
-    ctx = click.Context(main, info_name="pzbuild", terminal_width=100, max_content_width=100)
+    ctx = click.Context(main, info_name="pzbuild", terminal_width=100, max_content_width=100,
+                        **main.context_settings)
     out += ["```", main.get_help(ctx), "```", ""]
     assert isinstance(main, click.Group)
     for name in sorted(main.commands):

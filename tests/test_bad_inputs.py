@@ -49,7 +49,7 @@ def _place(root: Path, name: str, product_id: str | None = None) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     if (BAD / name / "product.yaml").exists():
         shutil.copy(BAD / name / "product.yaml", folder / "product.yaml")
-    for dest, src in (spec.get("data") or DEFAULT_DATA).items():
+    for dest, src in spec.get("data", DEFAULT_DATA).items():
         (folder / dest).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(BAD / "_data" / src, folder / dest)
     for dest, kind in (spec.get("generated") or {}).items():

@@ -100,4 +100,23 @@ def test_schema_keyword_without_own_code(tmp_path: Path) -> None:
     schema_path.write_text(json.dumps(schema))
     code, out, _ = run("validate", "--root", str(root))
     assert code == 1
-    assert ":10:7: S299 tags: " in out
+    assert ":10:1: S299 tags: " in out
+
+
+def test_new_then_validate_points_at_todos(tmp_path: Path) -> None:
+    root = build_case(tmp_path, "valid-base")
+    source = root / "products" / "user" / "tester" / "valid-base" / "specz.csv"
+    target = root / "products" / "user" / "jdoe" / "new-one"
+    code, out, _ = run("new", str(target), "--type", "redshift_catalog", "--main", str(source),
+                       "--root", str(root))
+    assert code == 0, out
+    assert "ra      ra" in out and "z       z" in out
+    code, out, _ = run("validate", str(target))
+    assert code == 1
+    assert {line.split(": ")[1].split()[0] for line in out.splitlines()} == {"R413"}
+    code, _, err = run("new", str(target), "--type", "redshift_catalog", "--main", str(source),
+                       "--root", str(root))
+    assert code == 2 and "--force" in err
+    code, _, err = run("new", str(root / "products" / "user" / "jdoe" / "x2"), "--type",
+                       "no_such_type", "--main", str(source), "--root", str(root))
+    assert code == 2 and "no_such_type" in err

@@ -88,11 +88,16 @@ def check_unlisted(ctx: ProductContext) -> Iterator[Problem]:
         if rel:
             listed.add(rel)
     for dirpath, dirnames, filenames in os.walk(sub.folder):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        here = Path(dirpath)
+        # hidden folders, folders listed as a whole (F508) and nested products are not ours
+        dirnames[:] = sorted(
+            d for d in dirnames
+            if not d.startswith(".") and (here / d).relative_to(sub.folder).as_posix() not in listed
+            and not (here / d / "product.yaml").exists())
         for name in sorted(filenames):
-            if name.startswith(".") or name in IGNORED_NAMES and dirpath == str(sub.folder):
+            if name.startswith(".") or name in IGNORED_NAMES and here == sub.folder:
                 continue
-            rel = Path(dirpath, name).relative_to(sub.folder).as_posix()
+            rel = (here / name).relative_to(sub.folder).as_posix()
             if rel not in listed:
                 yield Problem("F507", f"{rel} is in the product folder but not listed in files; "
                               "list it or remove it (unlisted files are not published)",

@@ -72,15 +72,15 @@ def _to_problems(ctx: ProductContext, err: Any) -> Iterator[Problem]:
         for key in err.instance:
             if key in allowed:
                 continue
-            hint = difflib.get_close_matches(key, allowed, n=1)
-            did = f" (did you mean '{hint[0]}'?)" if hint else f"; allowed: {', '.join(allowed)}"
+            close = difflib.get_close_matches(key, allowed, n=1)
+            did = f" (did you mean '{close[0]}'?)" if close else f"; allowed: {', '.join(allowed)}"
             yield ctx.problem(code, f"{_field(pointer + '/' + escape_pointer(key))}: unknown "
                               f"field '{key}'{did}", f"{pointer}/{escape_pointer(key)}", key=True)
         return
     if kind == "type":
         raw = ctx.sub.meta.raw.get(pointer)
-        expected = err.validator_value
-        expected = " or ".join(expected) if isinstance(expected, list) else expected
+        want = err.validator_value
+        expected = " or ".join(want) if isinstance(want, list) else str(want)
         hint = ""
         if raw is not None and "string" in str(expected) and not isinstance(err.instance, str):
             hint = f"; YAML read {raw!r} as {type(err.instance).__name__}: write it in quotes"
@@ -88,8 +88,8 @@ def _to_problems(ctx: ProductContext, err: Any) -> Iterator[Problem]:
                           f"{_json_type(err.instance)}{hint}", pointer)
         return
     if kind == "enum":
-        allowed = ", ".join(map(str, err.validator_value))
-        yield ctx.problem(code, f"{where}: {err.instance!r} is not one of: {allowed}", pointer)
+        choices = ", ".join(map(str, err.validator_value))
+        yield ctx.problem(code, f"{where}: {err.instance!r} is not one of: {choices}", pointer)
         return
     if kind == "pattern":
         desc = err.schema.get("description", "")

@@ -53,6 +53,9 @@ class TableSource(Protocol):
     num_rows: int | None
     #: Set for qp ensembles.
     qp: QpInfo | None
+    #: Warnings found while opening, as (code, message): T606 when the extension does not
+    #: match the content.
+    warnings: list[tuple[str, str]]
 
     def iter_batches(self, batch_rows: int = DEFAULT_BATCH_ROWS) -> Iterator[Batch]:
         """Yield the rows in order, batch by batch. Raises TableError on a corrupt file."""
