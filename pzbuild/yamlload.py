@@ -22,6 +22,10 @@ DEFAULT_MAX_BYTES = 256 * 1024
 
 _SCALAR_CONSTRUCTOR = yaml.constructor.SafeConstructor()
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+_PLAIN_TAGS = {f"tag:yaml.org,2002:{t}" for t in
+               ("str", "int", "float", "bool", "null", "timestamp", "seq", "map")}
+# libyaml's parser is about 15 times faster and reports the same marks.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass
@@ -110,12 +114,7 @@ def load_yaml_bytes(blob: bytes, display_path: str, out: LoadedYaml | None = Non
     if out.problems:
         return out
     try:
-        _refuse_unsafe_events(text)
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except _Refused as exc:
-        out.problems.append(Problem(exc.code, exc.message,
-                                    Location(display_path, exc.line, exc.col)))
-        return out
+        node = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -132,7 +131,7 @@ def load_yaml_bytes(blob: bytes, display_path: str, out: LoadedYaml | None = Non
             Location(display_path, 1, 1)))
         return out
     try:
-        out.data = _convert(node, "", out)
+        out.data = _convert(node, "", out, set())
     except _Refused as exc:
         out.problems.append(Problem(exc.code, exc.message,
                                     Location(display_path, exc.line, exc.col)))
@@ -140,23 +139,19 @@ def load_yaml_bytes(blob: bytes, display_path: str, out: LoadedYaml | None = Non
     return out
 
 
-def _refuse_unsafe_events(text: str) -> None:
-    for ev in yaml.parse(text, Loader=yaml.SafeLoader):
-        mark = ev.start_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        if isinstance(ev, yaml.AliasEvent) or getattr(ev, "anchor", None):
-            raise _Refused("Y105", "anchors and aliases (&name, *name) are not allowed; "
-                           "write each value out", line, col)
-        tag = getattr(ev, "tag", None)
-        if tag not in (None, "!"):
-            raise _Refused("Y105", f"explicit tags ({tag}) are not allowed", line, col)
-
-
 def _pos(node: yaml.Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
-def _convert(node: yaml.Node, pointer: str, out: LoadedYaml) -> Any:
+def _convert(node: yaml.Node, pointer: str, out: LoadedYaml, seen: set[int]) -> Any:
+    # An alias is the very node object of its anchor: meeting a node twice means an alias,
+    # refused before it can be expanded (the "billion laughs").
+    if id(node) in seen:
+        raise _Refused("Y105", "anchors and aliases (&name, *name) are not allowed; "
+                       "write each value out", *_pos(node))
+    seen.add(id(node))
+    if node.tag not in _PLAIN_TAGS:
+        raise _Refused("Y105", f"explicit tags ({node.tag}) are not allowed", *_pos(node))
     # A list or mapping is located at its key ("files:"), a scalar at its value.
     is_container = isinstance(node, (yaml.MappingNode, yaml.SequenceNode))
     out.positions[pointer] = (out.key_positions[pointer]
@@ -175,10 +170,11 @@ def _convert(node: yaml.Node, pointer: str, out: LoadedYaml) -> Any:
                 raise _Refused("Y102", f"duplicate key '{key}' (first written on line "
                                f"{first[0]})", *_pos(key_node))
             out.key_positions[child] = _pos(key_node)
-            result[key] = _convert(value_node, child, out)
+            result[key] = _convert(value_node, child, out, seen)
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [_convert(item, f"{pointer}/{i}", out) for i, item in enumerate(node.value)]
+        return [_convert(item, f"{pointer}/{i}", out, seen)
+                for i, item in enumerate(node.value)]
     out.raw[pointer] = node.value
     if node.tag == _TIMESTAMP_TAG:
         return node.value  # dates stay text, as JSON Schema expects
