@@ -1,0 +1,1 @@
+"""The static site: product pages, list pages and the catalog JSON."""

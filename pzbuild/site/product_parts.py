@@ -1,0 +1,381 @@
+"""The parts of a product page, each built from its piece of a product.json record.
+
+Records come from the build but are treated as untrusted: any optional field may be missing,
+None or of the wrong type, and every function here then returns an empty part instead of
+raising. Text stays text (the templates escape it); links are checked here.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+from urllib.parse import quote
+
+from markupsafe import Markup
+
+from .numbers import as_float, fmt_bytes, fmt_int, fmt_number
+from .sanitize import mermaid_text, render_markdown, safe_http_url, site_url
+
+SHA_SHORT = 12  # hex digits of a SHA-256 shown in the files table
+MAX_GRAPH_NODES = 12  # products per side of the provenance graph
+TOP_SHOWN = 3  # most frequent values of a text column in the columns table
+
+_ORCID = re.compile(r"^(?:https?://orcid\.org/)?(\d{4}-\d{4}-\d{4}-\d{3}[\dX])$")
+_EMAIL = re.compile(r"^[^@\s<>\"'`()\[\]\\,;:]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
+_SPDX_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.+-]*$")
+_SPDX_TOKEN = re.compile(r"\(|\)|[^\s()]+")
+
+
+@dataclass(frozen=True)
+class Link:
+    """A text that is a link when ``href`` is set."""
+
+    text: str
+    href: str | None = None
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A labelled value of the page header, in parts (a licence expression has several)."""
+
+    label: str
+    parts: list[Link]
+
+
+@dataclass(frozen=True)
+class Author:
+    name: str
+    orcid: str | None = None
+    orcid_url: str | None = None
+    affiliation: str | None = None
+
+
+@dataclass(frozen=True)
+class FileRow:
+    path: str
+    role: str
+    format: str
+    description: str | None
+    size: str  # human units
+    size_title: str  # exact bytes
+    rows: str
+    sha256: str
+    sha256_short: str
+    href: str | None
+    download_name: str
+
+
+@dataclass(frozen=True)
+class ColumnRow:
+    name: str
+    description: str | None
+    role: str | None
+    ucd: str | None
+    role_title: str | None
+    dtype: str
+    unit: str
+    numeric: bool
+    count: str
+    missing: str
+    missing_title: str
+    min: str
+    max: str
+    mean: str
+    std: str
+    median: str
+    median_title: str  # exact, or from a sample of how many values
+    summary: str  # distinct and top values of text, true count of bool columns
+    note: str | None
+
+
+class Cell(NamedTuple):
+    """A preview cell (or header) as text, and its kind: "num", "text" or "null"."""
+
+    text: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class Provenance:
+    mermaid: str | None  # the flowchart source, labels encoded for mermaid
+    derived_from: list[Link]
+    used_by: list[Link]
+    software: Link | None
+    software_version: str | None
+    config: Link | None
+    notes_html: Markup
+
+
+# Plain values --------------------------------------------------------------------------------
+
+
+def text(value: Any) -> str | None:
+    """A non-empty string from a record value (numbers as text), else None."""
+    if isinstance(value, str):
+        return value if value.strip() else None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def orcid_link(value: Any) -> tuple[str | None, str | None]:
+    """(iD, https://orcid.org/iD) when ``value`` is an ORCID iD in form, else (text, None)."""
+    t = text(value)
+    if t is None:
+        return None, None
+    m = _ORCID.match(t.strip())
+    return (m[1], f"https://orcid.org/{m[1]}") if m else (t, None)
+
+
+def license_parts(value: Any) -> list[Link]:
+    """A licence id, or an SPDX expression, with every id linked to its spdx.org page."""
+    t = text(value)
+    if t is None:
+        return []
+    parts = []
+    for token in _SPDX_TOKEN.findall(t):
+        if token in ("(", ")") or token.upper() in ("AND", "OR", "WITH") or not \
+                _SPDX_ID.match(token) or token.startswith(("LicenseRef-", "DocumentRef-")):
+            parts.append(Link(token))
+        else:
+            parts.append(Link(token, f"https://spdx.org/licenses/{token}.html"))
+    return parts
+
+
+def contact_link(value: Any) -> Link | None:
+    """An e-mail address (mailto link) or an http(s) address; other text without a link."""
+    t = text(value)
+    if t is None:
+        return None
+    t = t.strip()
+    if _EMAIL.match(t):
+        return Link(t, "mailto:" + quote(t, safe="@.+-_~"))
+    return Link(t, safe_http_url(t))
+
+
+def list_url(root: str, section: Any, key: str, value: Any) -> str | None:
+    """The list page of a section filtered on one facet (pz-list.js reads the query)."""
+    v = text(value)
+    if section not in ("official", "user") or v is None:
+        return None
+    return f"{root}{section}/index.html?{key}={quote(v, safe='')}"
+
+
+# Parts ---------------------------------------------------------------------------------------
+
+
+def authors(record: dict[str, Any]) -> list[Author]:
+    out = []
+    for a in as_list(record.get("authors")):
+        if isinstance(a, str):
+            a = {"name": a}
+        a = as_dict(a)
+        name = text(a.get("name"))
+        if name is None:
+            continue
+        orcid, url = orcid_link(a.get("orcid"))
+        out.append(Author(name, orcid, url, text(a.get("affiliation"))))
+    return out
+
+
+def file_rows(record: dict[str, Any], root: str, main_rows: Any) -> list[FileRow]:
+    rows = []
+    for f in as_list(record.get("files")):
+        f = as_dict(f)
+        path = text(f.get("path"))
+        if path is None:
+            continue
+        role = text(f.get("role")) or ""
+        sha = text(f.get("sha256")) or ""
+        size = f.get("size")
+        exact = fmt_int(size)
+        rows.append(FileRow(
+            path=path, role=role, format=text(f.get("format")) or "",
+            description=text(f.get("description")), size=fmt_bytes(size),
+            size_title=f"{exact} bytes" if exact else "",
+            rows=fmt_int(main_rows) if role == "main" else "",
+            sha256=sha, sha256_short=sha[:SHA_SHORT], href=site_url(root, f.get("url")),
+            download_name=path.rsplit("/", 1)[-1]))
+    return rows
+
+
+def column_rows(table: dict[str, Any], vocabulary_roles: dict[str, Any],
+                roles: dict[str, Any]) -> list[ColumnRow]:
+    role_of = {c: r for r, c in roles.items() if isinstance(c, str)}
+    out = []
+    for c in as_list(table.get("columns")):
+        c = as_dict(c)
+        name = text(c.get("name"))
+        if name is None:
+            continue
+        role = text(c.get("role")) or role_of.get(name)
+        vocab = as_dict(vocabulary_roles.get(role)) if role else {}
+        st = as_dict(c.get("stats"))
+        kind = text(st.get("kind")) or ""
+        count, missing = st.get("count"), st.get("missing")
+        shape = [s for s in as_list(c.get("shape")) if isinstance(s, int)]
+        dtype = (text(c.get("dtype")) or "") + (f"[{'×'.join(map(str, shape))}]" if shape else "")
+        missing_title = ""
+        n, m = as_float(count), as_float(missing)
+        if n and m is not None:
+            missing_title = f"{100 * m / n:.3g} % of the rows"
+        quantiles = as_dict(st.get("quantiles"))
+        out.append(ColumnRow(
+            name=name, description=text(c.get("description")), role=role,
+            ucd=text(vocab.get("ucd")), role_title=text(vocab.get("description")),
+            dtype=dtype, unit=text(c.get("unit")) or "", numeric=kind == "numeric",
+            count=fmt_int(count), missing=fmt_int(missing), missing_title=missing_title,
+            min=fmt_number(st.get("min")), max=fmt_number(st.get("max")),
+            mean=fmt_number(st.get("mean")), std=fmt_number(st.get("std"), 4),
+            median=fmt_number(quantiles.get("p50")), median_title=_median_title(st),
+            summary=_column_summary(st),
+            note=text(st.get("note"))))
+    return out
+
+
+def _median_title(st: dict[str, Any]) -> str:
+    if st.get("quantiles_exact") is True:
+        return "exact"
+    if (n := fmt_int(st.get("sample_size"))):
+        return f"from a uniform sample of {n} values"
+    return ""
+
+
+def _column_summary(st: dict[str, Any]) -> str:
+    kind = st.get("kind")
+    if kind == "text":
+        distinct = st.get("distinct")
+        parts = []
+        if isinstance(distinct, int):
+            more = "more than " if st.get("distinct_capped") else ""
+            parts.append(f"{more}{fmt_int(distinct)} distinct")
+        top = [t for t in as_list(st.get("top")) if isinstance(t, list) and len(t) == 2]
+        if top:
+            shown = ", ".join(f"{v} ({fmt_int(c)})" for v, c in top[:TOP_SHOWN])
+            parts.append(f"top: {shown}{', …' if len(top) > TOP_SHOWN else ''}")
+        return "; ".join(parts)
+    if kind == "bool" and isinstance(st.get("true_count"), int):
+        return f"{fmt_int(st['true_count'])} true"
+    return ""
+
+
+def preview(table: dict[str, Any]) -> tuple[list[Cell], list[list[Cell]]]:
+    """The header (names, with the kind of the column's cells) and the rows of the preview."""
+    columns = [as_dict(c) for c in as_list(table.get("columns"))]
+    header = [Cell(text(c.get("name")) or "", "num" if as_dict(c.get("stats")).get("kind")
+                   == "numeric" and not c.get("shape") else "text") for c in columns]
+    rows = []
+    for row in as_list(table.get("preview")):
+        if not isinstance(row, list):
+            continue
+        cells = [cell(v) for v in row[: len(header)]]
+        cells += [Cell("", "null")] * (len(header) - len(cells))
+        rows.append(cells)
+    return (header, rows) if rows and header else ([], [])
+
+
+def cell(value: Any) -> Cell:
+    """A preview cell as text."""
+    if value is None:
+        return Cell("null", "null")
+    if isinstance(value, bool):
+        return Cell("true" if value else "false", "text")
+    if isinstance(value, int):
+        return Cell(str(value), "num")
+    if isinstance(value, float):
+        return Cell(repr(value), "num")
+    if isinstance(value, str):
+        return Cell(value, "num" if value in ("NaN", "inf", "-inf") else "text")
+    return Cell(json.dumps(value, ensure_ascii=False, default=str), "text")
+
+
+def qp_facts(qp: Any) -> list[tuple[str, str]]:
+    """(label, value) of a qp ensemble: PDFs, parameterisation, grid."""
+    if not isinstance(qp, dict):
+        return []
+    facts = []
+    if (n := fmt_int(qp.get("n_pdfs"))):
+        facts.append(("PDFs", n))
+    if (p := text(qp.get("parameterization"))):
+        facts.append(("Parameterisation", p))
+    grid = [g for g in (as_float(v) for v in as_list(qp.get("grid"))) if g is not None]
+    grid_name = text(as_dict(qp.get("meta")).get("grid_name")) or "grid"
+    if grid:
+        facts.append((f"Grid ({grid_name})", f"{fmt_int(len(grid))} points from "
+                      f"{fmt_number(min(grid))} to {fmt_number(max(grid))}"))
+    else:
+        facts.append(("Grid", "none (the PDFs are parametric)"))
+    ancil = [a for a in (text(a) for a in as_list(qp.get("ancil"))) if a]
+    if ancil:
+        facts.append(("Ancillary columns", ", ".join(ancil)))
+    return facts
+
+
+def provenance(record: dict[str, Any], root: str, files: list[FileRow]) -> Provenance | None:
+    prov = as_dict(record.get("provenance"))
+    derived = _related(prov.get("derived_from"), root)
+    used = _related(prov.get("used_by"), root)
+    sw = prov.get("software")
+    software = version = None
+    if isinstance(sw, dict) and text(sw.get("name")):
+        software = Link(str(sw["name"]), safe_http_url(sw.get("url")))
+        version = text(sw.get("version"))
+    elif text(sw):
+        software = Link(str(sw))
+    config = None
+    if (path := text(prov.get("config"))) is not None:
+        href = next((f.href for f in files if f.path == path), None)
+        if href is None and (base := text(record.get("url"))):
+            href = site_url(root, f"{base}files/{path}")
+        config = Link(path, href)
+    notes = render_markdown(prov.get("notes"), id_prefix="pz-notes")
+    if not (derived or used or software or config or notes):
+        return None
+    name = text(record.get("name")) or text(record.get("id")) or "this product"
+    graph = _mermaid(derived, used, name) if derived or used else None
+    return Provenance(graph, derived, used, software, version, config, notes)
+
+
+def _related(items: Any, root: str) -> list[Link]:
+    out = []
+    for item in as_list(items):
+        if isinstance(item, str):
+            item = {"id": item}
+        item = as_dict(item)
+        pid = text(item.get("id"))
+        name = text(item.get("name")) or pid
+        if name is None:
+            continue
+        out.append(Link(name, site_url(root, item.get("url")), pid))
+    return out
+
+
+def _mermaid(derived: list[Link], used: list[Link], name: str) -> str:
+    """A left-to-right flowchart: derived_from --> this --> used_by. Labels are quoted and
+    encoded (mermaid_text) and ids are generated, so no submitted text is mermaid syntax;
+    links are listed under the graph instead of mermaid click callbacks."""
+    lines = ["flowchart LR", f'  this(["{mermaid_text(name)}"])']
+
+    def side(items: list[Link], prefix: str, incoming: bool) -> None:
+        shown = items[:MAX_GRAPH_NODES]
+        labels = [mermaid_text(i.text) for i in shown]
+        if len(items) > len(shown):
+            labels.append(f"#8230; and {len(items) - len(shown)} more")
+        for k, label in enumerate(labels):
+            node = f'{prefix}{k}["{label}"]'
+            lines.append(f"  {node} --> this" if incoming else f"  this --> {node}")
+
+    side(derived, "d", True)
+    side(used, "u", False)
+    return "\n".join(lines)
