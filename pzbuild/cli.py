@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from . import __version__
+
+if TYPE_CHECKING:
+    from .client import Catalog
 
 ROOT_OPTION = click.option(
     "--root", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -115,12 +120,417 @@ def new(path: Path, product_type: str, main_file: Path, name: str | None, table:
         click.echo(f"then run: pzbuild validate {path}")
 
 
+@main.command("inspect")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@ROOT_OPTION
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="text: a table, one line per product; json: the full "
+              "statistics of every product.")
+@click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Worker processes that read tables missing from the cache.")
+@click.option("--no-cache", is_flag=True, help="Read every table again, ignoring the cache.")
+def inspect_command(paths: tuple[Path, ...], root: Path | None, fmt: str, jobs: int,
+                    no_cache: bool) -> None:
+    """Validate, then read each product's tables once: rows, columns, statistics.
+
+    Results are cached in .pzbuild-cache/ by file content, so an unchanged file is never
+    read again. Exit 1 when a product is invalid (its problems are printed first).
+    """
+    from .errors import CatalogNotFound, ConfigError
+    from .inspect import InspectCache, inspect_products
+    from .overview import format_overview, overview_rows
+    from .validate import validate_catalog
+
+    try:
+        start = root or (paths[0].resolve() if paths else None)
+        report = validate_catalog(start if start is None or start.is_dir() else start.parent,
+                                  paths=list(paths) or None)
+    except CatalogNotFound as exc:
+        _fail_usage(exc)
+        return
+    except ConfigError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    for problem in report.problems:
+        click.echo(problem.format(), err=True)
+    cache = InspectCache.disabled() if no_cache else InspectCache(report.catalog.root)
+    with cache:
+        summaries = inspect_products(report.products, cache, jobs=jobs)
+    if fmt == "json":
+        click.echo(json.dumps([s.to_dict() for s in summaries], indent=1))
+    else:
+        click.echo(format_overview(overview_rows(report.products, summaries)))
+        click.echo(f"tables read: {cache.misses}, from the cache: {cache.hits}", err=True)
+    sys.exit(0 if report.ok() else 1)
+
+
 @main.command()
 def codes() -> None:
     """List every problem code with its severity and meaning (as docs/codes.md)."""
     from .problems import codes_markdown
 
     click.echo(codes_markdown(), nl=False)
+
+
+@main.group()
+def access() -> None:
+    """Keys and the access list of the sealed site (access/users.yaml).
+
+    A reader makes a key pair on their own machine with `keygen` and sends the public key it
+    prints; a maintainer adds it with `add`. Changes take effect at the next build.
+    """
+
+
+def _users_yaml(root: Path | None) -> Path:
+    from .access import users_path
+    from .config import find_root
+    from .errors import CatalogNotFound
+
+    try:
+        return users_path(root or find_root())
+    except CatalogNotFound as exc:
+        _fail_usage(exc)
+        raise  # unreachable: _fail_usage exits
+
+
+@access.command()
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the private key (mode 0600, never overwritten), outside "
+                   "the catalog repository, e.g. ~/.pzbuild/catalog.pem.")
+@click.option("--inside-repo", is_flag=True,
+              help="Allow --out inside the catalog repository (a git-ignored demo folder).")
+def keygen(out: Path, inside_repo: bool) -> None:
+    """Make a P-256 key pair: the private key to --out, the public key printed.
+
+    Run it on your own machine. Send the printed public key (never the file) to the
+    catalog's maintainers; the private key is what opens the sealed site.
+    """
+    from .access import AccessError, generate_key
+
+    try:
+        key = generate_key(out, allow_in_catalog=inside_repo)
+    except AccessError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
+    for warning in key.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(f"private key written to {key.path} (mode 0600; keep it secret)", err=True)
+    click.echo(f"fingerprint {key.fingerprint}", err=True)
+    click.echo(key.public_key)
+
+
+@access.command()
+@click.argument("handle")
+@click.option("--key", "key", required=True,
+              help="The reader's public key, or a file holding it (p256:..., PEM, base64 or "
+                   "JWK). A private key is refused.")
+@click.option("--name", default=None, help="The reader's name.")
+@click.option("--affiliation", default=None, help="The reader's institution.")
+@click.option("--groups", default=None,
+              help="Comma-separated groups whose restricted products the reader may open.")
+@click.option("--expires", default=None, help="Last day of access, YYYY-MM-DD (inclusive).")
+@ROOT_OPTION
+def add(handle: str, key: str, name: str | None, affiliation: str | None, groups: str | None,
+        expires: str | None, root: Path | None) -> None:
+    """Add a reader to access/users.yaml (written atomically, comments kept)."""
+    from .access import AccessError, add_user
+
+    path = _users_yaml(root)
+    group_list = [g.strip() for g in groups.split(",") if g.strip()] if groups else None
+    try:
+        edit = add_user(path, handle, key, name=name, affiliation=affiliation,
+                        groups=group_list, expires=expires)
+    except AccessError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"added {edit.user.handle} (fingerprint {edit.user.fingerprint}) to {path}")
+    if not edit.comments_kept:
+        click.echo("note: the file was written anew; its comments were not kept", err=True)
+
+
+@access.command()
+@click.argument("handle")
+@ROOT_OPTION
+def remove(handle: str, root: Path | None) -> None:
+    """Remove a reader from access/users.yaml; the next build no longer opens for them."""
+    from .access import AccessError, remove_user
+
+    path = _users_yaml(root)
+    try:
+        edit = remove_user(path, handle)
+    except AccessError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"removed {edit.user.handle} from {path}; rebuild the site to revoke access")
+    if not edit.comments_kept:
+        click.echo("note: the file was written anew; its comments were not kept", err=True)
+
+
+@access.command("list")
+@ROOT_OPTION
+def list_readers(root: Path | None) -> None:
+    """List the readers: handle, fingerprint, groups, expiry, name and affiliation."""
+    import datetime as dt
+
+    from .access import load_access_list
+
+    access_list = load_access_list(_users_yaml(root))
+    today = dt.date.today()
+    for u in access_list.users:
+        state = "" if u.current(today) else " (expired)"
+        click.echo("\t".join([u.handle, u.fingerprint, ",".join(u.groups) or "-",
+                              f"{u.expires or '-'}{state}", u.name or "-",
+                              u.affiliation or "-"]))
+    for problem in access_list.problems:
+        click.echo(problem.format(), err=True)
+    sys.exit(1 if access_list.errors else 0)
+
+
+@access.command()
+@ROOT_OPTION
+def check(root: Path | None) -> None:
+    """Check access/users.yaml: keys, duplicates, dates, unknown fields, expired readers.
+
+    Every problem is printed as `access/users.yaml:line:col: CODE message` (codes A8xx of
+    `pzbuild codes`). Exit 1 when there is any problem, expired readers included.
+    """
+    from .access import load_access_list
+
+    access_list = load_access_list(_users_yaml(root))
+    for problem in access_list.problems:
+        click.echo(problem.format())
+    click.echo(f"{len(access_list.users)} readers: {len(access_list.errors)} errors, "
+               f"{len(access_list.problems) - len(access_list.errors)} warnings", err=True)
+    sys.exit(1 if access_list.problems else 0)
+
+
+# -- reading a published catalog (pzbuild.client) ------------------------------------------
+
+def _site_options(fn: Callable[..., None]) -> Callable[..., None]:
+    fn = click.option("--key", "key_file", type=click.Path(dir_okay=False, path_type=Path),
+                      default=None, help="Your private key file, for a sealed site (default: "
+                      "$PZ_KEY, then ~/.config/pzbuild/key.pem).")(fn)
+    return click.option("--site", envvar="PZ_SITE", default=None, metavar="URL|DIR",
+                        help="The built site: an http(s) URL or a local folder "
+                        "(default: $PZ_SITE).")(fn)
+
+
+def _open_catalog(site: str | None, key_file: Path | None) -> Catalog:
+    from .client import Catalog
+
+    if not site:
+        _fail_usage(click.UsageError("no site: give --site URL|DIR or set PZ_SITE"))
+    return Catalog(site, key=key_file)
+
+
+def _client_failed(exc: Exception) -> None:
+    click.echo(f"Error: {exc}", err=True)
+    sys.exit(1)
+
+
+@main.command("list")
+@_site_options
+@click.option("--type", "types", multiple=True, help="Only products of this type (repeatable).")
+@click.option("--release", "releases", multiple=True,
+              help="Only products of this release (repeatable).")
+@click.option("--name", default=None, help="Only products whose name or id contains this.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True, help="table: one line per product; json: the catalog entries.")
+def list_products(site: str | None, key_file: Path | None, types: tuple[str, ...],
+                  releases: tuple[str, ...], name: str | None, fmt: str) -> None:
+    """List the products of a published catalog site (a URL or a built folder)."""
+    from .client import ClientError
+    from .client.text import products_table
+
+    filters: dict[str, object] = {}
+    if types:
+        filters["type__in"] = list(types)
+    if releases:
+        filters["release__in"] = list(releases)
+    if name:
+        filters["name"] = name
+    try:
+        entries = _open_catalog(site, key_file).get_products_list(filters)
+    except ClientError as exc:
+        _client_failed(exc)
+        return
+    click.echo(json.dumps(entries, indent=2) if fmt == "json" else products_table(entries))
+
+
+@main.command()
+@click.argument("product_id")
+@_site_options
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="text: a summary; json: the whole product.json record.")
+def show(product_id: str, site: str | None, key_file: Path | None, fmt: str) -> None:
+    """Show a product of a published catalog: PRODUCT_ID is e.g. official/<slug>."""
+    from .client import ClientError
+    from .client.text import product_summary
+
+    try:
+        meta = _open_catalog(site, key_file).get_product_metadata(product_id)
+    except ClientError as exc:
+        _client_failed(exc)
+        return
+    click.echo(json.dumps(meta, indent=2) if fmt == "json" else product_summary(meta))
+
+
+@main.command()
+@click.argument("product_id")
+@_site_options
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="Folder to save into; the files go to OUT/<slug>/.")
+def get(product_id: str, site: str | None, key_file: Path | None, out: Path) -> None:
+    """Download every file of a product, each checked against its published SHA-256."""
+    from .client import ClientError
+
+    try:
+        folder = _open_catalog(site, key_file).download_product(product_id, save_in=out)
+    except ClientError as exc:
+        _client_failed(exc)
+        return
+    click.echo(str(folder))
+
+
+@main.command()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="The site folder, replaced as a whole when the build succeeds "
+                   "(default: site/ in the catalog root).")
+@click.option("--plain", is_flag=True,
+              help="Build an unprotected site, for a local preview or a host behind an "
+                   "authenticating proxy; every page says so. Without it the site is sealed "
+                   "for the readers of access/users.yaml.")
+@click.option("--jobs", type=click.IntRange(1, 64), default=None,
+              help="Worker processes for inspection and pages (default: one per CPU).")
+@ROOT_OPTION
+def build(out: Path | None, plain: bool, jobs: int | None, root: Path | None) -> None:
+    """Build the catalog site: validate, inspect, write every page, record and file.
+
+    Only what changed since the last build is done again. The output folder is replaced
+    only when the build succeeds. Exit 1 when the catalog is invalid (its problems are
+    printed as by `pzbuild validate`) or the build fails.
+    """
+    from .config import load_catalog
+    from .errors import CatalogNotFound, ConfigError, PzBuildError
+    from .publish import publish
+    from .site.errors import OutputNotASite
+    from .site.progress import terminal_progress
+
+    try:
+        catalog = load_catalog(root)
+    except CatalogNotFound as exc:
+        _fail_usage(exc)
+        return
+    except ConfigError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    target = out if out is not None else catalog.root / "site"
+    progress = terminal_progress()
+    try:
+        published = publish(catalog, target, plain=plain, jobs=jobs, progress=progress)
+    except OutputNotASite as exc:
+        _fail_usage(exc)
+        return
+    except PzBuildError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
+    finally:
+        if progress is not None:
+            progress.close()
+    result = published.build
+    for problem in result.problems:
+        click.echo(problem.format())
+    if not result.ok:
+        n_err = sum(p.is_error for p in result.problems)
+        click.echo(f"{n_err} errors: the site was not built", err=True)
+        sys.exit(1)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    mkdocs = "mkdocs ran" if result.shell_built else "shell unchanged"
+    click.echo(f"built {result.out}: {result.products} products ({result.rendered} rendered, "
+               f"{result.reused} unchanged), {mkdocs}, in {result.timings['total']:.1f} s",
+               err=True)
+    if published.seal is not None:
+        seal = published.seal
+        click.echo(f"sealed for {len(seal.readers)} readers ({', '.join(seal.readers)}); "
+                   f"login page SHA-256 {seal.shell_sha256}", err=True)
+        for handle in seal.expired:
+            click.echo(f"warning: the access of {handle} has expired: left out", err=True)
+
+
+@main.command()
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port to serve on (0: any free port).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to serve on; the site is unprotected, keep it local.")
+@click.option("--jobs", type=click.IntRange(1, 64), default=None,
+              help="Worker processes for inspection and pages (default: one per CPU).")
+@click.option("--sealed", is_flag=True,
+              help="Seal the site (as `pzbuild build` does) for the access list and a demo "
+                   "reader key made on this machine, instead of an unprotected preview.")
+@ROOT_OPTION
+def serve(port: int, host: str, jobs: int | None, root: Path | None, sealed: bool) -> None:
+    """Build the site and serve it on this machine, as an unprotected preview by default.
+
+    With --sealed the site is sealed for the access list plus a demo reader whose key is
+    made once in .pzbuild-cache/demo/ (ignored by git): log in with that key. The site is
+    built again whenever products/, schema/, docs/site/, site_templates/, mkdocs.yml or
+    catalog.yaml change; a build that fails prints why and the previous site stays served.
+    Stop with Ctrl-C.
+    """
+    from .config import load_catalog
+    from .errors import CatalogNotFound, ConfigError, PzBuildError
+    from .publish import demo_reader, publish
+    from .site.build import BuildResult
+    from .site.serve import serve_site
+
+    try:
+        catalog = load_catalog(root)
+    except CatalogNotFound as exc:
+        _fail_usage(exc)
+        return
+    except ConfigError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+
+    def report(result: BuildResult | Exception) -> None:
+        if isinstance(result, Exception):
+            click.echo(f"build failed: {result}", err=True)
+            return
+        for problem in result.problems:
+            click.echo(problem.format(), err=True)
+        if not result.ok:
+            click.echo("the catalog is invalid: the previous site is still served", err=True)
+            return
+        click.echo(f"built: {result.products} products ({result.rendered} rendered) in "
+                   f"{result.timings['total']:.1f} s", err=True)
+
+    builder = None
+    login = ""
+    if sealed:
+        try:
+            reader, key_path = demo_reader(catalog)
+        except PzBuildError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(1)
+
+        def builder(cat: Any, folder: Path) -> BuildResult:
+            return publish(cat, folder, plain=False, jobs=jobs, extra_readers=[reader]).build
+
+        login = (f"\nThe site is sealed. To log in, paste the private key in\n  {key_path}\n"
+                 "into the login page (or pick that file); it is a demo reader key, made on "
+                 "this machine and never committed.")
+
+    def ready(url: str) -> None:
+        click.echo(f"serving {url} (Ctrl-C to stop){login}")
+
+    try:
+        serve_site(catalog, host=host, port=port, jobs=jobs, on_build=report, on_ready=ready,
+                   builder=builder)
+    except OSError as exc:
+        _fail_usage(Exception(f"cannot serve on {host}:{port}: {exc}"))
+    except KeyboardInterrupt:
+        pass
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -78,6 +78,19 @@ CODES: dict[str, tuple[Severity, str]] = {
     "T606": (Severity.WARNING, "the file's extension does not match its content"),
     # C: catalog configuration
     "C701": (Severity.ERROR, "catalog.yaml or the vocabulary is invalid"),
+    # A: the access list, access/users.yaml
+    "A801": (Severity.ERROR, "access/users.yaml cannot be read as strict YAML"),
+    "A802": (Severity.ERROR, "the access list is not a mapping with a `users` list of entries"),
+    "A803": (Severity.ERROR, "a field is not part of the access list"),
+    "A804": (Severity.ERROR, "a required field is missing or a field has the wrong type"),
+    "A805": (Severity.ERROR, "a handle or group name has the wrong form"),
+    "A806": (Severity.ERROR, "two readers have the same handle"),
+    "A807": (Severity.ERROR, "a public key is not a P-256 public key in an accepted form"),
+    "A808": (Severity.ERROR, "a private key is written in the access list: it is exposed"),
+    "A809": (Severity.ERROR, "two readers have the same public key"),
+    "A810": (Severity.ERROR, "expires is not a date YYYY-MM-DD"),
+    "A811": (Severity.WARNING, "a reader's access has expired: the build leaves them out"),
+    "A812": (Severity.WARNING, "no current reader: nobody can open the sealed site"),
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .checks import ProductContext, product_checks
 from .checks.catalog import check_provenance, check_unique
@@ -13,6 +14,9 @@ from .config import Catalog, load_catalog
 from .discover import discover
 from .model import FileEntry, Product, Submission
 from .problems import Problem, Severity, sort_problems
+
+if TYPE_CHECKING:
+    from .inspect.cache import InspectCache
 
 
 @dataclass
@@ -44,9 +48,20 @@ class ValidationReport:
 
 
 def validate_catalog(root: Path | None = None, paths: Iterable[Path] | None = None,
-                     catalog: Catalog | None = None) -> ValidationReport:
-    """Validate the products of the catalog at ``root`` (all, or those under ``paths``)."""
+                     catalog: Catalog | None = None, *, cache: InspectCache | None = None,
+                     use_cache: bool = True) -> ValidationReport:
+    """Validate the products of the catalog at ``root`` (all, or those under ``paths``).
+
+    Table headers are remembered in the catalog's inspection cache (``cache``, or the one in
+    ``<root>/.pzbuild-cache`` unless ``use_cache`` is false), so an unchanged table is not
+    opened again.
+    """
     catalog = catalog or load_catalog(root)
+    if cache is None and use_cache:
+        from .inspect.cache import InspectCache
+
+        with InspectCache(catalog.root) as own:
+            return validate_catalog(paths=paths, catalog=catalog, cache=own)
     everything, problems = discover(catalog)
     selected = everything
     if paths is not None:
@@ -57,7 +72,7 @@ def validate_catalog(root: Path | None = None, paths: Iterable[Path] | None = No
     for sub in selected:
         if not isinstance(sub.meta.data, dict):
             continue
-        ctx = ProductContext(catalog, sub)
+        ctx = ProductContext(catalog, sub, cache=cache)
         found: list[Problem] = []
         for check in checks:
             found.extend(check(ctx))

@@ -120,3 +120,31 @@ def test_new_then_validate_points_at_todos(tmp_path: Path) -> None:
     code, _, err = run("new", str(root / "products" / "user" / "jdoe" / "x2"), "--type",
                        "no_such_type", "--main", str(source), "--root", str(root))
     assert code == 2 and "no_such_type" in err
+
+
+def test_inspect_prints_overview_and_uses_cache(tmp_path: Path) -> None:
+    root = build_case(tmp_path, "valid-base")
+    code, out, err = run("inspect", "--root", str(root))
+    assert code == 0, out + err
+    line = next(x for x in out.splitlines() if x.startswith("user/tester/valid-base"))
+    # 5 rows, 6 columns; z is -99 (a sentinel) in one row, so the median of the other four
+    assert line.split()[1:5] == ["redshift_catalog", "csv", "5", "6"]
+    assert "0.858" in line  # median of 0.512, 1.204, 0.087, 2.710
+    assert "tables read: 1, from the cache: 0" in err
+    code, out2, err = run("inspect", "--root", str(root))
+    assert code == 0 and out2 == out
+    assert "tables read: 0, from the cache: 1" in err
+    code, out, _ = run("inspect", "--root", str(root), "--format", "json")
+    (summary,) = json.loads(out)
+    table = summary["files"][0]["table"]
+    assert table["num_rows"] == 5
+    z = next(c for c in table["columns"] if c["name"] == "z")
+    assert z["stats"]["missing"] == 1 and z["stats"]["max"] == 2.71
+
+
+def test_inspect_invalid_product_exit_1(tmp_path: Path) -> None:
+    root = build_case(tmp_path, "corrupt-parquet")
+    code, out, err = run("inspect", "--root", str(root))
+    assert code == 1
+    assert "T601" in err
+    assert "0 products" in out

@@ -7,11 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..config import Catalog
 from ..model import Submission
 from ..problems import Problem
+
+if TYPE_CHECKING:
+    from ..inspect.cache import InspectCache
 
 
 @dataclass
@@ -20,6 +23,8 @@ class ProductContext:
     sub: Submission
     #: filled by the files check: the listed files that exist and stay inside the folder
     safe_files: dict[str, Any] = field(default_factory=dict)
+    #: where table headers are remembered by content (None: always read them)
+    cache: InspectCache | None = None
 
     def problem(self, code: str, message: str, pointer: str, *, key: bool = False) -> Problem:
         return Problem(code, message, self.sub.meta.locate(pointer, key=key), self.sub.id)

@@ -51,7 +51,8 @@ class ParquetSource(Source):
         check_batch_rows(batch_rows)
         names = [c.name for c in self.columns]
         try:
-            with pq.ParquetFile(self.path) as pf:
+            # pre_buffer would read whole row groups ahead: memory grows with the file.
+            with pq.ParquetFile(self.path, pre_buffer=False, buffer_size=1 << 20) as pf:
                 for batch in pf.iter_batches(batch_size=batch_rows, columns=names):
                     yield convert(batch, self.columns)
         except (pa.ArrowException, OSError) as exc:

@@ -1,0 +1,164 @@
+"""The inspection cache: results remembered by content, so unchanged data is never read again.
+
+The cache lives in ``<catalog root>/.pzbuild-cache/`` (it ignores itself in git):
+
+- ``stat-index.json``: path -> (size, mtime_ns, ctime_ns, inode, sha256), so an unchanged
+  file is not even hashed again;
+- ``inspect/<sha[:2]>/<sha256>.<options>.json``: what inspecting a file gave, keyed by the
+  SHA-256 of its content and a hash of the inspection options (table, roles, null_values,
+  the file's role and extension, FORMAT_VERSION and the pzbuild version).
+
+Every write goes to a temporary file first and is then renamed into place. An entry that
+cannot be read is ignored and written again; the cache never makes a build fail.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from .summary import file_digest
+
+CACHE_DIR = ".pzbuild-cache"
+#: Raise when the stored results change meaning; old entries are then simply not found.
+FORMAT_VERSION = 1
+#: A file changed less than this long ago may change again within the same mtime tick.
+RACY_SECONDS = 2.0
+
+
+class InspectCache:
+    """The cache of one catalog. ``root=None`` gives a cache that keeps nothing on disk."""
+
+    def __init__(self, root: str | os.PathLike[str] | None) -> None:
+        self.root = Path(root).resolve() if root is not None else None
+        self.dir = self.root / CACHE_DIR if self.root is not None else None
+        self._prefix = str(self.root).rstrip(os.sep) + os.sep if self.root is not None else ""
+        self._entries = str(self.dir / "inspect") if self.dir is not None else ""
+        self._index: dict[str, list[Any]] = {}
+        self._index_dirty = False
+        self._made: set[Path] = set()  # folders known to exist
+        self.hits = 0
+        self.misses = 0
+        if self.dir is not None:
+            self._index = self._load_index()
+
+    @classmethod
+    def disabled(cls) -> InspectCache:
+        return cls(None)
+
+    def __enter__(self) -> InspectCache:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.save()
+
+    # -- content digests -------------------------------------------------------------------
+
+    def digest(self, path: str | os.PathLike[str]) -> tuple[int, str]:
+        """(size, sha256) of a file; taken from the stat index when the file is unchanged."""
+        p = os.path.abspath(path)
+        st = os.stat(p)
+        stamp = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+        key = self._index_key(p)
+        hit = self._index.get(key)
+        if hit is not None and hit[:4] == stamp and isinstance(hit[4], str):
+            return st.st_size, hit[4]
+        size, sha = file_digest(p)
+        if size == st.st_size and time.time() - st.st_mtime_ns / 1e9 > RACY_SECONDS:
+            self._index[key] = [*stamp, sha]
+            self._index_dirty = True
+        return size, sha
+
+    def _index_key(self, path: str) -> str:
+        if self._prefix and path.startswith(self._prefix):
+            return path[len(self._prefix):].replace(os.sep, "/")
+        return path.replace(os.sep, "/")
+
+    def _load_index(self) -> dict[str, list[Any]]:
+        assert self.dir is not None
+        try:
+            data = json.loads((self.dir / "stat-index.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        if not isinstance(data, dict) or data.get("format") != FORMAT_VERSION:
+            return {}
+        files = data.get("files")
+        if not isinstance(files, dict):
+            return {}
+        return {k: v for k, v in files.items() if isinstance(v, list) and len(v) == 5}
+
+    def save(self) -> None:
+        """Write the stat index (summaries are written as they are made)."""
+        if self.dir is None or not self._index_dirty:
+            return
+        # Files that are gone leave the index (their summaries stay, keyed by content).
+        files = {k: v for k, v in self._index.items()
+                 if os.path.exists(k if os.path.isabs(k) else self._prefix + k)}
+        self._write(self.dir / "stat-index.json", {"format": FORMAT_VERSION, "files": files})
+        self._index_dirty = False
+
+    # -- inspection results ----------------------------------------------------------------
+
+    def _entry_path(self, sha: str, options: str) -> str | None:
+        if not self._entries:
+            return None
+        return os.path.join(self._entries, sha[:2], f"{sha}.{options}.json")
+
+    def get(self, sha: str, options: str) -> dict[str, Any] | None:
+        path = self._entry_path(sha, options)
+        if path is None:
+            return None
+        try:
+            with open(path, "rb") as f:
+                data = json.loads(f.read())
+        except (OSError, ValueError):
+            return None
+        if (not isinstance(data, dict) or data.get("sha256") != sha
+                or data.get("options") != options or not isinstance(data.get("result"), dict)):
+            return None
+        result: dict[str, Any] = data["result"]
+        return result
+
+    def put(self, sha: str, options: str, result: dict[str, Any]) -> None:
+        path = self._entry_path(sha, options)
+        if path is not None:
+            self._write(Path(path), {"sha256": sha, "options": options, "result": result})
+
+    def _write(self, path: Path, data: Any) -> None:
+        assert self.dir is not None
+        try:
+            if not self._made and not self.dir.is_dir():
+                self.dir.mkdir(parents=True, exist_ok=True)
+                (self.dir / ".gitignore").write_text("# made by pzbuild\n*\n", encoding="utf-8")
+            # dumps, not dump: only dumps uses the C encoder.
+            text = json.dumps(data, separators=(",", ":"), allow_nan=False)
+            if path.parent not in self._made:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self._made.add(path.parent)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as f:
+                    f.write(text)
+                os.replace(tmp, path)
+            except BaseException:
+                os.unlink(tmp)
+                raise
+        except (OSError, ValueError):
+            pass  # a cache that cannot be written only costs time
+
+
+def options_key(*, role: str, table: str | None, roles: Mapping[str, str],
+                null_values: list[Any], suffix: str) -> str:
+    """A short hash of everything besides the content that changes what inspection gives."""
+    text = json.dumps({"format": FORMAT_VERSION, "pzbuild": __version__, "role": role,
+                       "table": table, "roles": dict(sorted(roles.items())),
+                       "null_values": null_values, "suffix": suffix.lower()},
+                      sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]

@@ -1,0 +1,262 @@
+"""Statistics of all the numeric columns of a table at once.
+
+A catalog holds thousands of small tables with tens of numeric columns each; numpy calls made
+column by column would cost more than the arithmetic. So the numeric columns of each batch are
+copied into one float64 block (a row per column) and every step below is a handful of numpy
+calls per batch, whatever the number of columns:
+
+- missing: NaN, ±inf, masked entries and the sentinels, each compared in the column's own
+  dtype (the float32 nearest to -9.999 in a float32 column). A column whose extremes are finite
+  and bracket no sentinel needs no mask at all, which is the common case;
+- count, min, max, and mean and M2 merged batch by batch (Chan, Golub and LeVeque);
+- a sample of rows for the quantiles, shared by the columns: the rows whose keys are below
+  ``SAMPLE_SIZE / rows`` when the file states its row count (a Bernoulli sample), else the
+  ``SAMPLE_SIZE`` rows with the smallest keys (bottom-k). A column's sample is its valid values
+  in those rows; up to ``SAMPLE_SIZE`` rows it is all of them and the quantiles are exact.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from .stats import QUANTILES, SAMPLE_SIZE, ColumnStats, Rows, Sentinels, quantiles_of
+
+EXACT_FLOAT = float(1 << 53)  # integers below this are exact as float64
+
+
+class NumericBlock:
+    """The running statistics of some numeric (integer or float) 1-D columns of a table."""
+
+    def __init__(self, columns: Mapping[str, np.dtype], sentinels: Sentinels,
+                 expected_rows: int | None = None, sample_size: int = SAMPLE_SIZE) -> None:
+        self.names = list(columns)
+        self.dtypes = [np.dtype(d) for d in columns.values()]
+        self.index = {name: i for i, name in enumerate(self.names)}
+        c = len(self.names)
+        self.rows = 0
+        self.n = np.zeros(c, dtype=np.int64)  # valid values per column
+        self.mean = np.zeros(c)
+        self.m2 = np.zeros(c)
+        self.lo = np.full(c, np.inf)
+        self.hi = np.full(c, -np.inf)
+        # exact extremes of 64-bit integer columns, as Python ints
+        self._ints = {i: [None, None] for i, d in enumerate(self.dtypes)
+                      if d.kind in "iu" and d.itemsize == 8}
+        self._sentinels = _sentinel_matrix(self.dtypes, sentinels)
+        self.notes: dict[int, str] = {}
+        self.sample_size = sample_size
+        self._threshold = math.inf
+        self._bottom_k = expected_rows is None
+        if expected_rows is not None and expected_rows > sample_size:
+            self._threshold = sample_size / expected_rows
+        self._blocks: list[np.ndarray] = []  # sampled rows: columns x rows
+        self._masks: list[np.ndarray | None] = []  # their validity (None: all valid)
+        self._keys: list[np.ndarray] = []
+        self._held = 0
+        self._block = np.empty((c, 0))
+        self._valid: np.ndarray | None = None
+
+    def update(self, batch: Mapping[str, np.ndarray], rows: Rows) -> None:
+        """Add a batch; columns of the block that it lacks count as missing."""
+        n = len(rows.keys)
+        self.rows += n
+        block, masked, raw = self._fill(batch, n)
+        with np.errstate(invalid="ignore"):
+            lo, hi = block.min(axis=1), block.max(axis=1)
+        need = ~(np.isfinite(lo) & np.isfinite(hi))
+        sent = self._sentinels
+        if sent.shape[1]:
+            need |= ((sent >= lo[:, None]) & (sent <= hi[:, None])).any(axis=1)
+        if masked is not None:
+            need |= masked.any(axis=1)
+        valid = None
+        nb = np.full(len(self.names), n, dtype=np.int64)
+        with np.errstate(invalid="ignore", over="ignore"):  # fill values near 1e308 exist
+            mean_b = block.mean(axis=1)
+            if need.any():
+                # Again, for the columns with missing values only, leaving those out.
+                valid = self._validity(block, masked, need)
+                ok, sub = valid[need], block[need]
+                nb[need] = ok.sum(axis=1)
+                lo[need] = np.where(ok, sub, np.inf).min(axis=1)
+                hi[need] = np.where(ok, sub, -np.inf).max(axis=1)
+                mean_b[need] = np.where(ok, sub, 0.0).sum(axis=1) / np.maximum(nb[need], 1)
+            d = block - mean_b[:, None]
+            if valid is not None:
+                d[~valid] = 0.0
+            np.multiply(d, d, out=d)
+            m2_b = d.sum(axis=1)
+            self._merge(nb, mean_b, m2_b)
+        np.minimum(self.lo, lo, out=self.lo)
+        np.maximum(self.hi, hi, out=self.hi)
+        for i, ext in self._ints.items():
+            self._exact_extremes(i, ext, lo[i], hi[i], raw[i], valid)
+        self._block, self._valid = block, valid
+        self._sample(block, valid, rows)
+
+    def _fill(self, batch: Mapping[str, np.ndarray], n: int
+              ) -> tuple[np.ndarray, np.ndarray | None, list[np.ndarray | None]]:
+        """The batch's columns as one float64 block, which entries are masked, and the
+        columns as given (for exact integer extremes)."""
+        block = np.empty((len(self.names), n))
+        masked = None
+        raw: list[np.ndarray | None] = [None] * len(self.names)
+        for i, name in enumerate(self.names):
+            a = batch.get(name)
+            if a is None:
+                block[i] = np.nan
+                continue
+            if isinstance(a, np.ma.MaskedArray):
+                m = np.ma.getmaskarray(a)
+                if m.any():
+                    masked = np.zeros(block.shape, dtype=bool) if masked is None else masked
+                    masked[i] = m
+                a = np.ma.getdata(a)
+            if a.dtype.kind not in "iufb":
+                a = self._coerce(i, a)
+            block[i] = a
+            raw[i] = a
+        return block, masked, raw
+
+    def _coerce(self, i: int, values: np.ndarray) -> np.ndarray:
+        """A batch of another type (a text reader that changed its mind): numbers where they
+        parse, missing elsewhere."""
+        import pandas as pd
+
+        self.notes[i] = "some batches were not numeric; what is not a number counts as missing"
+        out = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce")
+        return out.to_numpy(dtype=np.float64, na_value=np.nan)
+
+    def _validity(self, block: np.ndarray, masked: np.ndarray | None, need: np.ndarray
+                  ) -> np.ndarray:
+        """Which entries are valid, computed for the columns that ``need`` it only."""
+        valid = np.ones(block.shape, dtype=bool)
+        sub = block[need]
+        ok = np.isfinite(sub)
+        sent = self._sentinels[need]
+        for j in range(sent.shape[1]):  # a NaN sentinel (not for this column) equals nothing
+            ok &= sub != sent[:, j: j + 1]
+        if masked is not None:
+            ok &= ~masked[need]
+        valid[need] = ok
+        return valid
+
+    def _merge(self, nb: np.ndarray, mean_b: np.ndarray, m2_b: np.ndarray) -> None:
+        # Chan, Golub and LeVeque: (n, mean, M2) of the batch into the running ones.
+        na = self.n
+        tot = na + nb
+        safe = np.maximum(tot, 1)
+        delta = mean_b - self.mean
+        has = nb > 0
+        self.mean = np.where(has, self.mean + delta * nb / safe, self.mean)
+        self.m2 = np.where(has, self.m2 + m2_b + delta * delta * na * nb / safe, self.m2)
+        self.n = tot
+
+    def _exact_extremes(self, i: int, ext: list[Any], lo: float, hi: float,
+                        raw: np.ndarray | None, valid: np.ndarray | None) -> None:
+        """Extremes of a 64-bit integer column as Python ints: from the float block while it
+        is exact, from the column itself for values beyond 2**53."""
+        if not lo <= hi:  # no valid value in this batch
+            return
+        if max(abs(lo), abs(hi)) < EXACT_FLOAT or raw is None or raw.dtype.kind not in "iu":
+            blo, bhi = int(lo), int(hi)
+        else:
+            vals = raw if valid is None else raw[valid[i]]
+            blo, bhi = int(vals.min()), int(vals.max())
+        ext[0] = blo if ext[0] is None else min(ext[0], blo)
+        ext[1] = bhi if ext[1] is None else max(ext[1], bhi)
+
+    def _sample(self, block: np.ndarray, valid: np.ndarray | None, rows: Rows) -> None:
+        if self._threshold < math.inf:
+            idx = rows.below(self._threshold)
+            if not len(idx):
+                return
+            block, keys = block[:, idx], rows.keys[idx]
+            valid = valid[:, idx] if valid is not None else None
+        else:
+            keys = rows.keys
+        self._blocks.append(block)
+        self._masks.append(valid)
+        self._keys.append(keys)
+        self._held += len(keys)
+        if self._held > 2 * self.sample_size or (
+                self._threshold == math.inf and self._held > self.sample_size):
+            self._shrink()
+
+    def _shrink(self) -> None:
+        """Keep the sample_size rows with the smallest keys; drop the rest for good."""
+        block, valid, keys = self._joined()
+        if len(keys) > self.sample_size:
+            keep = np.argpartition(keys, self.sample_size - 1)[: self.sample_size]
+            block, keys = block[:, keep], keys[keep]
+            valid = valid[:, keep] if valid is not None else None
+            self._threshold = float(keys.max())
+            self._bottom_k = True
+        self._blocks, self._masks, self._keys, self._held = [block], [valid], [keys], len(keys)
+
+    def _joined(self) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+        if len(self._blocks) == 1:
+            return self._blocks[0], self._masks[0], self._keys[0]
+        if not self._blocks:
+            return np.empty((len(self.names), 0)), None, np.empty(0)
+        block = np.concatenate(self._blocks, axis=1)
+        valid = None
+        if any(m is not None for m in self._masks):
+            valid = np.concatenate([m if m is not None else np.ones(b.shape, dtype=bool)
+                                    for b, m in zip(self._blocks, self._masks, strict=True)],
+                                   axis=1)
+        return block, valid, np.concatenate(self._keys)
+
+    def last(self, name: str) -> tuple[np.ndarray, np.ndarray | None]:
+        """The column in the last batch, as float64, and which of its rows are valid (None:
+        all of them)."""
+        i = self.index[name]
+        return self._block[i], (self._valid[i] if self._valid is not None else None)
+
+    def results(self) -> dict[str, ColumnStats]:
+        if self._bottom_k and self._held > self.sample_size:
+            # The k smallest keys are the same whatever the batches were; what a shrink in
+            # between left beyond them is not.
+            self._shrink()
+        block, valid, _ = self._joined()
+        samples = [block[i] if valid is None else block[i][valid[i]]
+                   for i in range(len(self.names))]
+        out = {}
+        for i, (name, qs) in enumerate(zip(self.names, quantiles_of(samples), strict=True)):
+            out[name] = self._stats(i, len(samples[i]), qs)
+        return out
+
+    def _stats(self, i: int, sampled: int, qs: np.ndarray) -> ColumnStats:
+        n = int(self.n[i])
+        stats = ColumnStats(kind="numeric", count=self.rows, missing=self.rows - n,
+                            note=self.notes.get(i))
+        if n == 0:
+            return stats
+        if i in self._ints:
+            stats.min, stats.max = self._ints[i]
+        elif self.dtypes[i].kind in "iu":
+            stats.min, stats.max = int(self.lo[i]), int(self.hi[i])
+        else:
+            stats.min, stats.max = float(self.lo[i]), float(self.hi[i])
+        stats.mean = float(self.mean[i])
+        stats.std = math.sqrt(self.m2[i] / (n - 1)) if n > 1 else None
+        stats.quantiles = {f"p{q}": float(x) if np.isfinite(x) else None
+                           for q, x in zip(QUANTILES, qs, strict=True)}
+        stats.quantiles_exact = sampled == n
+        stats.sample_size = sampled
+        return stats
+
+
+def _sentinel_matrix(dtypes: list[np.dtype], sentinels: Sentinels) -> np.ndarray:
+    """columns x sentinels, as float64 values of each column's dtype; NaN where a sentinel
+    cannot occur in a column (not an integer for an integer column, out of range)."""
+    out = np.full((len(dtypes), len(sentinels.numbers)), np.nan)
+    for i, dtype in enumerate(dtypes):
+        for j, value in enumerate(sentinels.numeric_for(dtype, keep_place=True)):
+            if value is not None:
+                out[i, j] = float(value)
+    return out

@@ -1,0 +1,308 @@
+"""Streaming per-column statistics, fed batch by batch with numpy arrays: what they give
+(:class:`ColumnStats`), the sentinels, the sampling keys, the accumulators of text, boolean
+and vector columns, and the quantiles of samples. Numeric columns are summed up many at a time
+by :class:`pzbuild.inspect.numeric.NumericBlock`.
+
+Each accumulator sees every batch once and keeps a bounded state, so that a table of any size
+is summarised in one pass; the work on a batch is vectorised. Missing values (nulls, NaN, ±inf
+and the product's sentinels) are counted in ``missing`` and left out of everything else.
+
+Every row draws a sampling key in [0, 1) from a generator with a fixed seed; the keys depend on
+the row number only, so a sample chosen by its keys, and with it the whole summary, does not
+depend on the batch size.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, fields
+from typing import Any
+
+import numpy as np
+
+SAMPLE_SIZE = 10_000  # rows sampled per table for the quantiles
+DISTINCT_CAP = 10_000  # distinct values counted per text column before giving up on new ones
+TOP_VALUES = 10
+QUANTILES = (1, 5, 25, 50, 75, 95, 99)  # percent
+TEXT_CLIP = 80  # characters of a top value that are kept
+SEED = 20240531
+
+
+@dataclass
+class ColumnStats:
+    """What a column holds. ``kind`` says which of the optional fields are set:
+
+    numeric: min, max, mean, std (sample standard deviation, ddof=1 as pandas), quantiles
+    (keys "p1" ... "p99"), quantiles_exact, sample_size; text: distinct, distinct_capped,
+    top ([value, count], most frequent first); bool: true_count; vector and other: counts only.
+    """
+
+    kind: str  # "numeric", "bool", "text", "vector", "other"
+    count: int = 0  # rows
+    missing: int = 0  # nulls, NaN, ±inf and sentinels
+    min: float | int | None = None
+    max: float | int | None = None
+    mean: float | None = None
+    std: float | None = None
+    quantiles: dict[str, float | None] | None = None
+    quantiles_exact: bool | None = None
+    sample_size: int | None = None
+    distinct: int | None = None
+    distinct_capped: bool | None = None
+    top: list[tuple[str, int]] | None = None
+    true_count: int | None = None
+    note: str | None = None
+
+    @property
+    def valid(self) -> int:
+        return self.count - self.missing
+
+    @property
+    def all_missing(self) -> bool:
+        return self.count > 0 and self.missing == self.count
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {k: v for k, v in self.__dict__.items() if v is not None}
+        for k in ("min", "max", "mean", "std"):  # sums of huge values overflow; JSON has no inf
+            v = out.get(k)
+            if isinstance(v, float) and not math.isfinite(v):
+                del out[k]
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ColumnStats:
+        kw = data if _STATS_FIELDS.issuperset(data) else {
+            k: v for k, v in data.items() if k in _STATS_FIELDS}
+        top = kw.get("top")
+        if top is not None:
+            kw = {**kw, "top": [(str(v), int(c)) for v, c in top]}
+        return cls(**kw)
+
+
+_STATS_FIELDS = frozenset(f.name for f in fields(ColumnStats))
+
+
+class Sentinels:
+    """The product's ``null_values``, prepared for numeric and for text comparison."""
+
+    def __init__(self, values: Iterable[Any] = ()) -> None:
+        self.numbers: list[float] = []
+        texts: set[str] = set()
+        for v in values:
+            if isinstance(v, bool) or v is None:
+                continue
+            if isinstance(v, (int, float)):
+                self.numbers.append(float(v))
+                texts.add(str(v))
+                if float(v).is_integer():
+                    texts.add(str(int(v)))
+            elif isinstance(v, str):
+                texts.add(v)
+                try:
+                    self.numbers.append(float(v))
+                except ValueError:
+                    pass
+        self.texts = sorted(texts)
+
+    def numeric_for(self, dtype: np.dtype, keep_place: bool = False) -> list[Any]:
+        """The sentinels as values of ``dtype`` (the float32 nearest to -9.999 for float32).
+        Those that no such value can equal are left out, or None with ``keep_place``."""
+        out: list[Any] = []
+        for v in self.numbers:
+            value = None
+            if dtype.kind == "f":
+                cast = dtype.type(v)
+                if np.isfinite(cast):
+                    value = cast
+            elif dtype.kind in "iu" and math.isfinite(v) and v.is_integer():
+                info = np.iinfo(dtype)
+                if info.min <= v <= info.max:
+                    value = dtype.type(int(v))
+            if value is not None or keep_place:
+                out.append(value)
+        return out
+
+
+class Rows:
+    """The sampling keys of a batch's rows. The rows whose keys fall below a threshold are found
+    once for all the columns that sample at that threshold."""
+
+    def __init__(self, keys: np.ndarray) -> None:
+        self.keys = keys
+        self._below: dict[float, np.ndarray] = {}
+
+    def below(self, threshold: float) -> np.ndarray:
+        idx = self._below.get(threshold)
+        if idx is None:
+            idx = self._below[threshold] = np.flatnonzero(self.keys < threshold)
+        return idx
+
+
+class Accumulator:
+    kind = "other"
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.missing = 0
+
+    def update(self, values: np.ndarray, rows: Rows | np.ndarray) -> None:
+        """Add a batch; ``rows`` holds the sampling keys of its rows."""
+        self.count += len(values)
+
+    def result(self) -> ColumnStats:
+        return ColumnStats(kind=self.kind, count=self.count, missing=self.missing)
+
+
+class VectorAccumulator(Accumulator):
+    kind = "vector"
+
+
+class BoolAccumulator(Accumulator):
+    kind = "bool"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.true_count = 0
+
+    def update(self, values: np.ndarray, rows: Rows | np.ndarray) -> None:
+        self.count += len(values)
+        if isinstance(values, np.ma.MaskedArray):
+            valid = ~np.ma.getmaskarray(values)
+            self.missing += len(values) - int(np.count_nonzero(valid))
+            values = np.ma.getdata(values)[valid]
+        self.true_count += int(np.count_nonzero(values))
+
+    def result(self) -> ColumnStats:
+        return ColumnStats(kind=self.kind, count=self.count, missing=self.missing,
+                           true_count=self.true_count)
+
+
+class TextAccumulator(Accumulator):
+    """Distinct values (counted up to DISTINCT_CAP) and the most frequent values of a text or
+    categorical column. Past the cap, only values already seen are counted further."""
+
+    kind = "text"
+
+    def __init__(self, sentinels: Sentinels) -> None:
+        super().__init__()
+        self.sentinels = {*sentinels.texts, *(t.encode("utf-8") for t in sentinels.texts)}
+        self.counts: dict[Any, int] = {}
+        self.capped = False
+
+    def update(self, values: np.ndarray, rows: Rows | np.ndarray) -> None:
+        import pandas as pd
+
+        n = len(values)
+        self.count += n
+        if isinstance(values, np.ma.MaskedArray):
+            values = np.ma.getdata(values)[~np.ma.getmaskarray(values)]
+            self.missing += n - len(values)
+        if len(values) == 0:
+            return
+        # Codes of the distinct values (nulls and NaN: -1) and one count per code: the
+        # sentinels are then looked for among the few distinct values, not in every row.
+        try:
+            codes, uniques = pd.factorize(values.astype(object) if values.dtype.kind == "S"
+                                          else values)
+        except TypeError:  # unhashable cells (lists, arrays): count them by their text
+            codes, uniques = pd.factorize(np.array([str(v) for v in values], dtype=object))
+        tally = np.bincount(codes + 1, minlength=len(uniques) + 1)
+        self.missing += int(tally[0])
+        counts = self.counts
+        for v, c in zip(uniques.tolist(), tally[1:].tolist(), strict=True):
+            if isinstance(v, (str, bytes)) and v in self.sentinels:
+                self.missing += c
+            elif not self.capped or v in counts:
+                counts[v] = counts.get(v, 0) + c
+        if len(counts) > DISTINCT_CAP:
+            self.capped = True
+
+    def result(self) -> ColumnStats:
+        ranked = sorted(self.counts.items(), key=lambda kv: (-kv[1], _text(kv[0])))
+        return ColumnStats(
+            kind=self.kind, count=self.count, missing=self.missing,
+            distinct=min(len(self.counts), DISTINCT_CAP) if self.capped else len(self.counts),
+            distinct_capped=self.capped,
+            top=[(_text(v)[:TEXT_CLIP], int(c)) for v, c in ranked[:TOP_VALUES]],
+            note=(f"more than {DISTINCT_CAP} distinct values; the counts of the top values "
+                  "are lower bounds") if self.capped else None)
+
+
+def is_numeric(first: np.ndarray) -> bool:
+    """Whether a column, judged by its first batch, goes to a :class:`NumericBlock`."""
+    return first.ndim == 1 and first.dtype.kind in "iuf"
+
+
+def make_accumulator(first: np.ndarray, sentinels: Sentinels) -> Accumulator:
+    """The accumulator of a column that is not numeric, chosen from its first batch."""
+    if first.ndim > 1:
+        return VectorAccumulator()
+    kind = first.dtype.kind
+    if kind == "b":
+        return BoolAccumulator()
+    if kind in "USO":
+        return TextAccumulator(sentinels)
+    return Accumulator()
+
+
+_LEVELS = np.array(QUANTILES, dtype=np.float64) / 100
+
+
+def quantiles_of(samples: list[np.ndarray]) -> list[np.ndarray]:
+    """np.quantile(sample, QUANTILES / 100) (linear interpolation) of each sample; partitions
+    the samples in place. Samples of one length (the columns without missing values, which
+    share their sampled rows) are done together: numpy's per-call overhead would otherwise
+    dominate for the many small columns of a catalog."""
+    out: list[np.ndarray] = [np.empty(0)] * len(samples)
+    groups: dict[int, list[int]] = {}
+    for i, sample in enumerate(samples):
+        groups.setdefault(len(sample), []).append(i)
+    for n, members in groups.items():
+        if n == 0:
+            for i in members:
+                out[i] = np.full(len(QUANTILES), np.nan)
+            continue
+        block = samples[members[0]][None, :] if len(members) == 1 else np.stack(
+            [samples[i] for i in members])
+        for i, qs in zip(members, _quantiles_2d(block), strict=True):
+            out[i] = qs
+    return out
+
+
+def _quantiles_2d(block: np.ndarray) -> np.ndarray:
+    """The quantiles of each row of ``block``, which is partly sorted in place."""
+    n = block.shape[1]
+    pos = _LEVELS * (n - 1)
+    lo = np.floor(pos).astype(np.intp)
+    first = np.ones(len(lo), dtype=bool)
+    first[1:] = lo[1:] != lo[:-1]  # lo never decreases
+    kth = lo[first]
+    block.partition(kth, axis=1)
+    a, t = block[:, lo], pos - lo
+    # The order statistic after each kth is the least value of the run up to the next kth
+    # (the partition leaves the runs unsorted): cheaper than partitioning for it too.
+    starts = kth + 1
+    inside = starts < n
+    after = np.array(block[:, kth])
+    if inside.any():
+        after[:, inside] = np.minimum.reduceat(block, starts[inside], axis=1)
+    b = after[:, np.searchsorted(kth, lo)]
+    with np.errstate(over="ignore", invalid="ignore"):
+        # numpy's _lerp: exact at both ends, monotonic in t
+        diff = b - a
+        return np.where(t >= 0.5, b - diff * (1 - t), a + diff * t)
+
+
+def _scalar(x: Any) -> float | int | None:
+    if x is None:
+        return None
+    if isinstance(x, (np.integer, int)):
+        return int(x)
+    return float(x)
+
+
+def _text(v: Any) -> str:
+    if isinstance(v, bytes):
+        return v.decode("utf-8", errors="replace")
+    return str(v)

@@ -1,0 +1,68 @@
+"""Build the site and, unless it is a plain preview, seal it for the readers of the access
+list: the one function behind `pzbuild build` and `pzbuild serve`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .config import Catalog
+from .errors import PzBuildError
+
+if TYPE_CHECKING:
+    from .seal.build import Reader, SealResult
+    from .site.build import BuildResult, Progress
+
+DEMO_KEY = Path(".pzbuild-cache") / "demo" / "reader.pem"
+
+
+class NoReaders(PzBuildError):
+    """Raised when a sealed build would have no reader at all: nobody could open it."""
+
+
+@dataclass
+class Published:
+    build: BuildResult
+    seal: SealResult | None = None
+
+
+def publish(catalog: Catalog, out: Path, *, plain: bool = False, jobs: int | None = None,
+            progress: Progress | None = None, extra_readers: Sequence[Reader] = ()
+            ) -> Published:
+    """Build the site into ``out``; sealed for the access list (plus ``extra_readers``, which
+    are never written to it) unless ``plain``. Raises PzBuildError subclasses."""
+    from .site.build import build_site
+
+    if plain:
+        return Published(build_site(catalog, out, plain=True, jobs=jobs, progress=progress))
+    from .access import readers_for_build
+    from .seal import seal_site
+
+    readers = [*readers_for_build(catalog.root), *extra_readers]
+    if not readers:
+        raise NoReaders("access/users.yaml lists no current reader, so nobody could open a "
+                        "sealed site: add one with `pzbuild access add`, or build an "
+                        "unprotected preview with --plain")
+    box: dict[str, SealResult] = {}
+
+    def seal(plain_dir: Path) -> None:
+        box["seal"] = seal_site(plain_dir, out, readers, title=catalog.title)
+
+    result = build_site(catalog, out, plain=False, jobs=jobs, progress=progress, seal=seal)
+    return Published(result, box.get("seal"))
+
+
+def demo_reader(catalog: Catalog) -> tuple[Reader, Path]:
+    """A reader key for trying the sealed site locally, made once and kept in the cache
+    (ignored by git); it is added to the build, never to access/users.yaml."""
+    from .access import generate_key
+    from .seal.build import Reader
+    from .seal.format import canonical_public_key, load_private_key
+
+    path = catalog.root / DEMO_KEY
+    if not path.exists():
+        return Reader("demo-reader", generate_key(path, allow_in_catalog=True).public_key), path
+    public = canonical_public_key(load_private_key(path.read_bytes()).public_key())
+    return Reader("demo-reader", public), path

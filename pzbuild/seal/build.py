@@ -1,0 +1,365 @@
+"""Seal a plain site folder: every page and file encrypted, a public login shell in front.
+
+``seal_site`` is the last stage of a build. It reads the plain site (docs/design/site-format.md)
+and writes a folder that any static host may serve to anyone: the login shell, the service
+worker, mkdocs-material's own theme files, ``keystore.json`` and opaque blobs. The format is
+in :mod:`pzbuild.seal.format`; the browser side in ``web/``; the threat model in
+docs/sealing.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import shutil
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from .format import (
+    BLOB_DIR,
+    CHUNK_SIZE,
+    FORMAT,
+    KEYSTORE,
+    MAX_CHUNK_SIZE,
+    VERSION,
+    ClassKey,
+    FileEntry,
+    Manifest,
+    SealError,
+    blob_size,
+    load_public_key,
+    seal_bytes,
+    seal_stream,
+    wrap_for_reader,
+)
+from .shell import RESERVED, content_type, is_download, theme_public_files, write_shell
+
+GroupsOf = Callable[[str], "set[str] | frozenset[str] | None"]
+
+#: The build marker of pzbuild/site/output.py: not sealed; the sealed folder gets its own,
+#: so that either kind of build may replace the other's output.
+MARKER = ".pzbuild-site"
+#: Shared JSON files whose entries may belong to restricted products: array, link field.
+AGGREGATES = {"catalog.json": ("products", "url"), "search/search_index.json": ("docs", "location")}
+_BODY_END = re.compile(rb"</body\s*>", re.IGNORECASE)
+_TAG = re.compile(rb"<(script|link)\b[^>]*>", re.IGNORECASE)
+_EXTERNAL_URL = re.compile(rb"""\b(?:src|href)\s*=\s*["']?((?:https?:)?//[^"'\s>]+)""",
+                           re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Reader:
+    """One reader of the access list: a handle, a P-256 public key (any accepted form), the
+    groups they belong to and the last day (inclusive) of their access."""
+
+    handle: str
+    public_key: str
+    groups: frozenset[str] = frozenset()
+    expires: dt.date | None = None
+
+    def current(self, today: dt.date) -> bool:
+        return self.expires is None or self.expires >= today
+
+
+@dataclass
+class SealResult:
+    """What :func:`seal_site` wrote."""
+
+    out_dir: Path
+    build: str
+    files: int = 0                      # pages and files sealed into blobs
+    public: list[str] = field(default_factory=list)   # theme files served in clear
+    bytes_in: int = 0
+    bytes_out: int = 0
+    readers: list[str] = field(default_factory=list)  # handles the keys were wrapped for
+    expired: list[str] = field(default_factory=list)  # handles skipped: access has expired
+    key_classes: int = 1
+    unopened: list[list[str]] = field(default_factory=list)  # group sets no reader can open
+    shell_sha256: str = ""              # of the public index.html: publish it, pin it
+    seconds: float = 0.0
+    #: pages that load scripts or styles from another origin: the service worker's page
+    #: policy blocks them, as such code could use the readers' keys
+    external: dict[str, list[str]] = field(default_factory=dict)
+
+
+def seal_site(plain_dir: Path, out_dir: Path, readers: list[Reader], *,
+              groups_of: GroupsOf | None = None, chunk_size: int = CHUNK_SIZE,
+              title: str = "Photo-z catalog", today: dt.date | None = None) -> SealResult:
+    """Seal the plain site ``plain_dir`` into ``out_dir`` for the current ``readers``.
+
+    ``groups_of(path)`` gives the groups that may open a site path (``None``: every reader);
+    entries of catalog.json and the search index follow ``groups_of`` of the page they link
+    to (``products/<id>/index.html``). ``out_dir`` is replaced as a whole, and only when it is
+    absent, empty or a site pzbuild built (sealed or plain). ``title`` is shown on the login
+    page. Raises :class:`SealError` on any problem; the plain site is only read.
+    """
+    start = time.perf_counter()
+    plain_dir, out_dir = Path(plain_dir).resolve(), Path(out_dir).resolve()
+    _check_folders(plain_dir, out_dir)
+    if not 4096 <= chunk_size <= MAX_CHUNK_SIZE:
+        raise SealError(f"chunk size {chunk_size} is out of range")
+    today = today or dt.date.today()
+    current = _reader_keys(r for r in readers if r.current(today))
+    build = os.urandom(16)
+    result = SealResult(out_dir, build.hex())
+    result.expired = sorted(r.handle for r in readers if not r.current(today))
+
+    plan: dict[str, frozenset[str] | None] = {}
+    public_ok = theme_public_files()
+    for rel in _walk(plain_dir):
+        # sitemap.xml is sealed like the rest: mkdocs-material's instant navigation reads it
+        if rel == MARKER:
+            continue
+        if public_ok(rel, plain_dir / rel):
+            result.public.append(rel)
+        else:
+            plan[rel] = _groups(groups_of, rel)
+    held_back = _split_aggregates(plain_dir, plan, groups_of)
+    group_sets = sorted({g for g in plan.values() if g is not None}
+                        | {g for parts in held_back.values() for g in parts}, key=sorted)
+    klass: dict[frozenset[str] | None, int] = {None: 0}
+    klass.update({g: i for i, g in enumerate(group_sets, start=1)})
+    keys = {i: ClassKey(i, os.urandom(32), build) for i in klass.values()}
+    manifests = {i: Manifest(build.hex(), i, chunk_size) for i in keys}
+    manifests[0].public = sorted(result.public)
+    manifests[0].not_found = "404.html" if "404.html" in plan else None
+    for rel, parts in held_back.items():
+        for group_set, items in parts.items():
+            manifests[klass[group_set]].merge[rel] = {AGGREGATES[rel][0]: items}
+    result.key_classes = len(keys)
+    result.files = len(plan)
+
+    for stale in (*out_dir.parent.glob(f".{out_dir.name}.sealing-*"),
+                  *out_dir.parent.glob(f".{out_dir.name}.old-*")):
+        shutil.rmtree(stale, ignore_errors=True)  # left by a build that was killed
+    tmp = out_dir.with_name(f".{out_dir.name}.sealing-{build.hex()[:8]}")
+    try:
+        (tmp / BLOB_DIR).mkdir(parents=True)
+        for rel in result.public:
+            (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(plain_dir / rel, tmp / rel)
+        for rel, groups in plan.items():
+            key = keys[klass[groups]]
+            data = _page_bytes(rel, plain_dir / rel, held_back)
+            if rel.endswith(".html") and not is_download(rel):
+                html = data if data is not None else (plain_dir / rel).read_bytes()
+                for url in _external(html):
+                    result.external.setdefault(url, []).append(rel)
+            entry = _seal_file(tmp, rel, plain_dir / rel, data, key, chunk_size)
+            manifests[key.index].files[rel] = entry
+            result.bytes_in += entry.size
+        keystore = _keystore(tmp, build, keys, klass, manifests, current, result)
+        (tmp / KEYSTORE).write_text(json.dumps(keystore, indent=1) + "\n", encoding="utf-8")
+        result.shell_sha256 = write_shell(tmp, title)
+        (tmp / MARKER).write_text(json.dumps({"build": build.hex(), "generator":
+                                              f"pzbuild {__version__} (sealed)"}) + "\n",
+                                  encoding="utf-8")
+        result.bytes_out = sum(p.stat().st_size for p in tmp.rglob("*") if p.is_file())
+        _replace(tmp, out_dir)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    result.public.sort()
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+def _keystore(out: Path, build: bytes, keys: dict[int, ClassKey],
+              klass: dict[frozenset[str] | None, int], manifests: dict[int, Manifest],
+              readers: list[tuple[Reader, frozenset[str]]], result: SealResult
+              ) -> dict[str, Any]:
+    """Seal the manifests and wrap the class keys for every reader: the keystore."""
+    sealed = []
+    for i, manifest in manifests.items():
+        data = manifest.to_bytes()
+        blob_id = keys[i].manifest_id()
+        (out / BLOB_DIR / blob_id.hex()).write_bytes(
+            seal_bytes(data, keys[i], blob_id, manifest.chunk_size))
+        sealed.append({"key": i, "blob": blob_id.hex(), "size": len(data)})
+    wrapped: dict[str, Any] = {}
+    held_by_someone = {0} if readers else set()
+    for reader, groups in readers:
+        held = [0] + [i for g, i in klass.items() if g is not None and g & groups]
+        kid, entry = wrap_for_reader(load_public_key(reader.public_key),
+                                     [keys[i] for i in held], build)
+        wrapped[kid] = entry
+        held_by_someone.update(held)
+        result.readers.append(reader.handle)
+    result.unopened = [sorted(g) for g, i in klass.items()
+                       if g is not None and i not in held_by_someone]
+    return {"format": FORMAT, "version": VERSION, "build": build.hex(),
+            "chunk_size": manifests[0].chunk_size,
+            "alg": {"kem": "ECDH-P256", "kdf": "HKDF-SHA256", "wrap": "AES-KW",
+                    "aead": "AES-256-GCM"},
+            "manifests": sealed, "readers": dict(sorted(wrapped.items()))}
+
+
+def _check_folders(plain_dir: Path, out_dir: Path) -> None:
+    if not plain_dir.is_dir():
+        raise SealError(f"{plain_dir} is not a folder")
+    if not (plain_dir / "index.html").is_file():
+        raise SealError(f"{plain_dir} has no index.html: is it a built site?")
+    if out_dir == plain_dir or plain_dir in out_dir.parents or out_dir in plain_dir.parents:
+        raise SealError("the sealed folder and the plain site must not contain one another")
+    if out_dir.exists():
+        if not out_dir.is_dir():
+            raise SealError(f"{out_dir} exists and is not a folder")
+        if any(out_dir.iterdir()) and not (_is_sealed(out_dir) or (out_dir / MARKER).is_file()):
+            raise SealError(f"{out_dir} is not empty and holds no site pzbuild built: not "
+                            "replacing it")
+
+
+def _is_sealed(folder: Path) -> bool:
+    try:
+        return json.loads((folder / KEYSTORE).read_text("utf-8")).get("format") == FORMAT
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def _replace(tmp: Path, out_dir: Path) -> None:
+    """Put the new folder in place of the old one with two renames."""
+    old = None
+    if out_dir.exists():
+        old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
+        shutil.rmtree(old, ignore_errors=True)
+        out_dir.rename(old)
+    tmp.rename(out_dir)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _walk(root: Path) -> list[str]:
+    """Every file of the plain site, sorted; linked folders are followed, but not into a
+    folder that holds them (a cycle)."""
+    out = []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
+        here = os.path.realpath(dirpath)
+        dirnames[:] = sorted(d for d in dirnames if not _holds(
+            os.path.realpath(os.path.join(dirpath, d)), here))
+        for name in sorted(filenames):
+            path = Path(dirpath) / name
+            if path.is_file():
+                out.append(path.relative_to(root).as_posix())
+    for rel in out:
+        if rel in RESERVED or rel.startswith("_pz/"):
+            raise SealError(f"the plain site has {rel}, a name the sealed site needs for itself")
+    return out
+
+
+def _holds(folder: str, path: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def _groups(groups_of: GroupsOf | None, path: str) -> frozenset[str] | None:
+    if groups_of is None:
+        return None
+    got = groups_of(path)
+    if got is None:
+        return None
+    groups = frozenset(str(g) for g in got)
+    if not groups:
+        raise SealError(f"groups_of({path!r}) is empty: nobody could open it (use None for "
+                        "every reader)")
+    return groups
+
+
+def _reader_keys(readers: Iterable[Reader]) -> list[tuple[Reader, frozenset[str]]]:
+    seen_handles: set[str] = set()
+    seen_keys: set[str] = set()
+    out = []
+    for r in readers:
+        key = load_public_key(r.public_key)
+        raw = key.public_numbers()
+        ident = f"{raw.x}:{raw.y}"
+        if r.handle in seen_handles or ident in seen_keys:
+            raise SealError(f"reader {r.handle!r}: the handle or the key is listed twice")
+        seen_handles.add(r.handle)
+        seen_keys.add(ident)
+        out.append((r, frozenset(r.groups)))
+    return out
+
+
+def _page_of(link: Any) -> str | None:
+    if not isinstance(link, str):
+        return None
+    page = link.split("#", 1)[0].split("?", 1)[0].lstrip("/")
+    return page + "index.html" if page == "" or page.endswith("/") else page
+
+
+def _split_aggregates(plain_dir: Path, plan: dict[str, frozenset[str] | None],
+                      groups_of: GroupsOf | None
+                      ) -> dict[str, dict[frozenset[str], list[list[Any]]]]:
+    """Entries of catalog.json and the search index that link to restricted pages, by group
+    set, with their positions; the shared copy is sealed without them."""
+    held: dict[str, dict[frozenset[str], list[list[Any]]]] = {}
+    if groups_of is None:
+        return held
+    for rel, (array, link) in AGGREGATES.items():
+        if rel not in plan or plan[rel] is not None:
+            continue
+        try:
+            doc = json.loads((plain_dir / rel).read_bytes())
+            items = doc[array]
+            assert isinstance(items, list)
+        except (ValueError, KeyError, TypeError, AssertionError):
+            continue  # not in the documented form: sealed as a whole, for everyone
+        for pos, item in enumerate(items):
+            page = _page_of(item.get(link)) if isinstance(item, dict) else None
+            groups = _groups(groups_of, page) if page else None
+            if groups is not None:
+                held.setdefault(rel, {}).setdefault(groups, []).append([pos, item])
+    return held
+
+
+def _external(html: bytes) -> set[str]:
+    """Scripts and style sheets of another origin that a page loads (<script src>, <link>)."""
+    found = set()
+    for tag in _TAG.finditer(html):
+        text = tag.group(0).lower()
+        url = _EXTERNAL_URL.search(tag.group(0))
+        if url and (text.startswith(b"<script") or b"stylesheet" in text
+                    or b"preload" in text):
+            found.add(url.group(1).decode("utf-8", "replace"))
+    return found
+
+
+def _page_bytes(rel: str, path: Path, held_back: dict[str, Any]) -> bytes | None:
+    """The bytes to seal when they differ from the file's: a shared JSON file without its
+    restricted entries, or a page with the log-out script. None: seal the file as it is."""
+    if rel in held_back:
+        array = AGGREGATES[rel][0]
+        doc = json.loads(path.read_bytes())
+        drop = {pos for items in held_back[rel].values() for pos, _ in items}
+        doc[array] = [it for i, it in enumerate(doc[array]) if i not in drop]
+        return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    if rel.endswith(".html") and rel != "404.html" and not is_download(rel):
+        html = path.read_bytes()
+        tag = (f'<script src="{"../" * rel.count("/")}_pz/session.js" defer></script>'
+               ).encode("ascii")
+        ends = list(_BODY_END.finditer(html))
+        if ends:
+            at = ends[-1].start()
+            return html[:at] + tag + html[at:]
+        return html + tag
+    return None
+
+
+def _seal_file(out: Path, rel: str, src: Path, data: bytes | None, key: ClassKey,
+               chunk_size: int) -> FileEntry:
+    blob_id = key.blob_id(rel)
+    dest = out / BLOB_DIR / blob_id.hex()
+    with dest.open("wb") as dst:
+        if data is not None:
+            import io
+
+            size = seal_stream(io.BytesIO(data), dst, key, blob_id, chunk_size)
+        else:
+            with src.open("rb") as fh:
+                size = seal_stream(fh, dst, key, blob_id, chunk_size)
+    assert dest.stat().st_size == blob_size(size, chunk_size)
+    return FileEntry(rel, blob_id.hex(), size, content_type(rel), key.index, is_download(rel))

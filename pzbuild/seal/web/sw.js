@@ -1,0 +1,248 @@
+/* sw.js: the service worker of a sealed pzbuild site (docs/sealing.md).
+ *
+ * Every same-origin request under the site is mapped to its blob through the decrypted
+ * manifests, fetched, decrypted chunk by chunk and answered as the plain site would answer it.
+ * Without a session, navigations go to the login page (keeping the deep link) and nothing is
+ * decrypted. The keys live in IndexedDB as non-extractable CryptoKeys, put there by login.js.
+ */
+"use strict";
+
+importScripts("_pz/pzseal.js");
+
+const SCOPE = self.registration.scope;
+const SCOPE_PATH = new URL(SCOPE).pathname;
+const PASS = new Set(["sw.js", "keystore.json", "robots.txt", ".nojekyll"]);
+// The pages of the catalog run in the origin that holds the keys: no script, style or
+// connection from elsewhere (mkdocs-material's own inline scripts stay allowed).
+const PAGE_CSP = "default-src 'self'; script-src 'self' 'unsafe-inline'; " +
+  "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; " +
+  "connect-src 'self'; worker-src 'self' blob:; frame-src 'self'; object-src 'none'; " +
+  "base-uri 'self'; form-action 'self'; frame-ancestors 'self'";
+const ACTIVE = /^(text\/html|application\/xhtml|image\/svg|application\/xml|text\/xml|text\/javascript|application\/javascript)/;
+
+let state = null;       // {stamp, build, keys, files, merge, public, notFound}
+let loading = null;
+let keystore = null;    // the parsed keystore.json
+
+self.addEventListener("install", () => self.skipWaiting());
+self.addEventListener("activate", (event) => event.waitUntil(self.clients.claim()));
+
+self.addEventListener("message", (event) => {
+  const data = event.data || {};
+  const reply = (msg) => event.ports[0] && event.ports[0].postMessage(msg);
+  if (data.type === "logout") {
+    state = null;
+    event.waitUntil(PZSeal.session.clear(SCOPE).then(() => reply({ ok: true }),
+      (e) => reply({ ok: false, error: String(e) })));
+  } else if (data.type === "session-changed") {
+    state = null;
+    keystore = null;
+    reply({ ok: true });
+  }
+});
+
+self.addEventListener("fetch", (event) => {
+  const req = event.request;
+  if (req.method !== "GET" && req.method !== "HEAD") return;
+  const url = new URL(req.url);
+  if (url.origin !== self.location.origin || !url.pathname.startsWith(SCOPE_PATH)) return;
+  let rel;
+  try {
+    rel = decodeURIComponent(url.pathname.slice(SCOPE_PATH.length));
+  } catch (e) {
+    rel = "\u0000";  // not a path of the site
+  }
+  if (PASS.has(rel) || rel.startsWith("_pz/")) return;
+  event.respondWith(handle(req, rel, url));
+});
+
+async function handle(req, rel, url) {
+  const navigate = req.mode === "navigate";
+  let st;
+  try {
+    st = await currentState(navigate);
+  } catch (e) {
+    return failure(e, rel, navigate);
+  }
+  if (!st.site) {
+    if (!navigate || rel === "" || rel === "index.html") return fetch(req);
+    const next = rel + url.search;
+    const why = st.why ? `&why=${st.why}` : "";
+    return Response.redirect(`${SCOPE}?next=${encodeURIComponent(next)}${why}`, 302);
+  }
+  const path = rel === "" || rel.endsWith("/") ? rel + "index.html" : rel;
+  const entry = st.files.get(path);
+  if (!entry) {
+    if (st.public.has(path)) return fetch(req);
+    if (st.files.has(path + "/index.html")) {
+      return Response.redirect(SCOPE + encodePath(rel) + "/" + url.search, 301);
+    }
+    return notFound(st, req, navigate);
+  }
+  try {
+    return await serve(st, entry, req.method === "HEAD", 200);
+  } catch (e) {
+    return failure(e, path, navigate);
+  }
+}
+
+function encodePath(rel) {
+  return rel.split("/").map(encodeURIComponent).join("/");
+}
+
+/** The session for this request: {site: ...} when logged in, else {why}. */
+async function currentState(revalidate) {
+  const record = await PZSeal.session.get(SCOPE);
+  if (!record) { state = null; return { why: "" }; }
+  if (record.expires && record.expires < Date.now()) {
+    state = null;
+    await PZSeal.session.clear(SCOPE);
+    return { why: "expired" };
+  }
+  const ks = await getKeystore(revalidate);
+  if (state && state.stamp === record.stamp && state.build === ks.build) return state;
+  if (!loading) {
+    loading = buildState(record, ks).finally(() => { loading = null; });
+  }
+  return loading;
+}
+
+async function getKeystore(revalidate) {
+  if (keystore && !revalidate) return keystore;
+  try {
+    const resp = await fetch(SCOPE + "keystore.json", { cache: "no-cache" });
+    if (!resp.ok) throw new PZSeal.SealError("missing", `keystore.json: HTTP ${resp.status}`);
+    keystore = PZSeal.parseKeystore(await resp.json());
+  } catch (e) {
+    if (!keystore) throw e;  // offline: keep the last one
+  }
+  return keystore;
+}
+
+async function buildState(record, ks) {
+  let keys = record.build === ks.build ? record.keys : null;
+  if (!keys && record.privateKey) {
+    try {
+      keys = await PZSeal.unwrapKeys(ks, record.privateKey, record.kid);
+    } catch (e) {
+      await PZSeal.session.clear(SCOPE);
+      state = null;
+      return { why: e.kind === "not-listed" ? "removed" : "rebuilt" };
+    }
+    record.keys = keys;
+    record.build = ks.build;
+    await PZSeal.session.put(SCOPE, record);
+  }
+  if (!keys) {
+    state = null;
+    return { why: "rebuilt" };
+  }
+  const site = await PZSeal.openManifests(ks, keys, fetchBlob);
+  state = { site: true, stamp: record.stamp, build: ks.build, keys, ...site };
+  return state;
+}
+
+async function fetchBlob(hex) {
+  const resp = await fetch(`${SCOPE}_pz/b/${hex}`);
+  if (!resp.ok) throw new PZSeal.SealError("missing", `blob ${hex}: HTTP ${resp.status}`);
+  return new Uint8Array(await resp.arrayBuffer());
+}
+
+function headersFor(entry, length) {
+  const h = new Headers({ "Content-Type": entry.type, "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-store" });
+  if (length !== null) h.set("Content-Length", String(length));
+  if (entry.type.startsWith("text/html")) h.set("Content-Security-Policy", PAGE_CSP);
+  if (entry.download) {
+    // A submitted file never runs in the catalog's origin, which holds the keys.
+    h.set("Content-Security-Policy", "sandbox");
+    if (ACTIVE.test(entry.type)) {
+      h.set("Content-Type", "application/octet-stream");
+      const name = entry.path.split("/").pop();
+      h.set("Content-Disposition", `attachment; filename*=UTF-8''${encodeURIComponent(name)}`);
+    }
+  }
+  return h;
+}
+
+async function serve(st, entry, head, status) {
+  const key = st.keys[entry.key];
+  const cs = st.chunkSize;
+  const parts = st.merge.get(entry.path);
+  if (head) return new Response(null, { status, headers: headersFor(entry, parts ? null : entry.size) });
+  const resp = await fetch(`${SCOPE}_pz/b/${entry.blob}`);
+  if (!resp.ok || !resp.body) {
+    throw new PZSeal.SealError("missing", `${entry.path}: its blob is missing (HTTP ${resp.status})`);
+  }
+  if (parts || entry.size <= cs) {
+    // One chunk (pages, JSON): checked whole before a byte is shown.
+    let plain = await PZSeal.decryptBlob(await resp.arrayBuffer(), key, entry.blob, entry.size,
+      cs, entry.path);
+    if (parts) plain = new TextEncoder().encode(PZSeal.mergeJson(new TextDecoder().decode(plain), parts));
+    return new Response(plain, { status, headers: headersFor(entry, plain.length) });
+  }
+  // Many chunks: the first is checked before answering, the rest stream; a later failure
+  // errors the stream, so the reader gets a failed download, never altered bytes.
+  const source = PZSeal.decryptStream(resp.body, key, entry.blob, entry.size, cs, entry.path)
+    .getReader();
+  const first = await source.read();
+  const body = new ReadableStream({
+    start(controller) {
+      if (first.value) controller.enqueue(first.value);
+      if (first.done) controller.close();
+    },
+    async pull(controller) {
+      try {
+        const r = await source.read();
+        if (r.done) controller.close(); else controller.enqueue(r.value);
+      } catch (e) {
+        tell({ type: "integrity", path: entry.path, message: String(e.message || e) });
+        controller.error(e);
+      }
+    },
+    cancel(reason) { return source.cancel(reason); },
+  });
+  return new Response(body, { status, headers: headersFor(entry, entry.size) });
+}
+
+async function notFound(st, req, navigate) {
+  const page = st.notFound && st.files.get(st.notFound);
+  if (page && navigate) {
+    try { return await serve(st, page, req.method === "HEAD", 404); } catch (e) { /* below */ }
+  }
+  return message(404, "Not found", "There is no such page or file in this catalog.", navigate);
+}
+
+function failure(e, path, navigate) {
+  const kind = e && e.kind;
+  if (kind === "tampered") {
+    tell({ type: "integrity", path, message: e.message });
+    return message(502, "Integrity check failed",
+      `This file failed its integrity check: ${path}. The copy on the server was altered or ` +
+      "damaged, so none of it is shown. Reload later, or tell the catalog's maintainers.",
+      navigate);
+  }
+  const text = kind === "missing" ? `Part of the catalog is missing on the server: ${e.message}`
+    : `The catalog cannot be opened: ${e && e.message ? e.message : e}`;
+  return message(502, "Cannot open the catalog", text, navigate);
+}
+
+function message(status, title, text, html) {
+  if (!html) {
+    return new Response(text + "\n", { status, headers: {
+      "Content-Type": "text/plain; charset=utf-8", "X-Content-Type-Options": "nosniff" } });
+  }
+  const esc = (s) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  const body = `<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${esc(title)}</title><link rel="stylesheet" href="${SCOPE}_pz/login.css"></head>
+<body><main class="pz-card"><h1>${esc(title)}</h1><p class="pz-error" role="alert">${esc(text)}</p>
+<p><a href="${SCOPE}">Catalog home</a></p></main></body></html>`;
+  return new Response(body, { status, headers: {
+    "Content-Type": "text/html; charset=utf-8", "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'" } });
+}
+
+async function tell(msg) {
+  for (const client of await self.clients.matchAll({ type: "window" })) client.postMessage(msg);
+}

@@ -1,0 +1,147 @@
+"""Product pages made without mkdocs: a page that mkdocs rendered, split at markers.
+
+mkdocs renders one *template page* per product depth (``products/official/__page__/`` and
+``products/user/__owner__/__page__/``, so relative asset URLs are right) whose title,
+description and body are unique markers. :class:`PageTemplate` cuts its HTML at the markers
+once; :meth:`PageTemplate.fill` then joins the pieces with a product's values: string
+concatenation, thousands of pages a second.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+from dataclasses import dataclass
+
+from .errors import SiteError
+
+TITLE = "PZBUILDxSLOTxTITLE"
+DESCRIPTION = "PZBUILDxSLOTxDESCRIPTION"
+BODY_START = "PZBUILDxSLOTxBODYxSTART"
+BODY_END = "PZBUILDxSLOTxBODYxEND"
+TOC_MARK = "PZBUILDxSLOTxTOC"
+TOC_ID = "pzbuildxslotxtoc"
+
+_INDENT = re.compile(r"\n\s+")
+
+#: Page paths of the templates, relative to the site root (their folder under docs_dir).
+TEMPLATE_PATHS = {"official": "products/official/__page__/",
+                  "user": "products/user/__owner__/__page__/"}
+
+
+def template_markdown() -> str:
+    """The Markdown source of a template page. Its ``# `` heading keeps mkdocs-material from
+    adding an ``<h1>`` of its own (the product body brings one); its ``## `` heading makes
+    the theme write the table of contents, whose items are replaced."""
+    return (f"---\ntitle: {TITLE}\ndescription: {DESCRIPTION}\nsearch:\n  exclude: true\n"
+            f"---\n\n{BODY_START}\n\n# {TITLE}\n\n## {TOC_MARK} {{#{TOC_ID}}}\n\n{BODY_END}\n")
+
+
+@dataclass(frozen=True)
+class PageTemplate:
+    """The HTML of a template page as literal pieces between named slots."""
+
+    pieces: tuple[str, ...]  # literal, slot, literal, slot, ..., literal
+    page_path: str  # the template's own path, e.g. "products/official/__page__/"
+
+    @classmethod
+    def from_html(cls, text: str, page_path: str) -> PageTemplate:
+        """Cut the HTML of a rendered template page. Raises SiteError when a marker is
+        missing (a theme that renders pages differently)."""
+        spans = [("body", *_span(text, f"<p>{BODY_START}</p>", f"<p>{BODY_END}</p>")),
+                 ("toc", *_toc_span(text))]
+        spans.sort(key=lambda s: s[1])
+        pieces: list[str] = []
+        at = 0
+        for name, start, end in spans:
+            if start < at:
+                raise SiteError("the template page's markers overlap")
+            pieces += [*_points(text[at:start], page_path), name]
+            at = end
+        pieces += _points(text[at:], page_path)
+        pieces[::2] = [_dedent(p) for p in pieces[::2]]
+        found = set(pieces[1::2])
+        if TITLE not in text or "title" not in found:
+            raise SiteError("the template page has no title marker")
+        return cls(tuple(pieces), page_path)
+
+    @property
+    def digest(self) -> str:
+        """A hash of the pieces: pages made from an equal template are equal."""
+        h = hashlib.sha256()
+        for p in self.pieces:
+            h.update(p.encode("utf-8"))
+            h.update(b"\0")
+        return h.hexdigest()
+
+    def fill(self, *, title: str, description: str, body: str,
+             toc: list[tuple[str, str]], page_path: str) -> str:
+        """The page of a product. ``title`` and ``description`` are text (escaped here);
+        ``body`` is HTML; ``toc`` lists (anchor id, title) of its sections."""
+        values = {
+            "title": html.escape(title, quote=True),
+            "description": html.escape(description, quote=True),
+            "body": body,
+            "toc": toc_html(toc),
+            "path": page_path,
+        }
+        parts = list(self.pieces)
+        parts[1::2] = [values[name] for name in self.pieces[1::2]]
+        return "".join(parts)
+
+
+def toc_html(toc: list[tuple[str, str]]) -> str:
+    """Items of the table of contents, as mkdocs-material's partials/toc-item.html writes
+    them (its JavaScript finds them by these classes)."""
+    return "".join(
+        f'<li class="md-nav__item"><a href="#{html.escape(anchor, quote=True)}" '
+        f'class="md-nav__link"><span class="md-ellipsis">{html.escape(title)}</span></a></li>'
+        for anchor, title in toc)
+
+
+def _span(text: str, start: str, end: str) -> tuple[int, int]:
+    i = text.find(start)
+    j = text.find(end, i + 1)
+    if i < 0 or j < 0 or text.find(start, i + 1) >= 0:
+        raise SiteError(f"the template page has no single {start} ... {end} span")
+    return i, j + len(end)
+
+
+def _toc_span(text: str) -> tuple[int, int]:
+    """The items of the theme's table of contents: the inside of its ``<ul>``."""
+    ul = text.find('data-md-component="toc"')
+    start = text.find(">", ul) + 1
+    end = text.find("</ul>", start)
+    if ul < 0 or end < 0 or f'href="#{TOC_ID}"' not in text[start:end] \
+            or "<ul" in text[start:end]:
+        raise SiteError("the template page's table of contents is not one flat list with "
+                        "the marker")
+    return start, end
+
+
+def _dedent(html: str) -> str:
+    """The theme's HTML without its indentation and blank lines (a sixth of a page), unless
+    it holds an element where white space shows."""
+    if "<pre" in html or "<textarea" in html:
+        return html
+    return _INDENT.sub("\n", html)
+
+
+def _points(text: str, page_path: str) -> list[str]:
+    """``text`` split at the title, description and page path markers."""
+    pieces = [text]
+    for marker, name in ((TITLE, "title"), (DESCRIPTION, "description"),
+                         (page_path, "path")):
+        split: list[str] = []
+        for i, piece in enumerate(pieces):
+            if i % 2:  # a slot name
+                split.append(piece)
+                continue
+            parts = piece.split(marker)
+            for k, part in enumerate(parts):
+                if k:
+                    split.append(name)
+                split.append(part)
+        pieces = split
+    return pieces
