@@ -6,14 +6,23 @@ The id, section and owner of a product come from its folder path alone:
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from . import __version__
 from .config import Catalog
 from .model import SECTIONS, Submission
 from .problems import Location, Problem
-from .yamlload import load_yaml_file
+from .yamlload import LoadedYaml, load_yaml_bytes, load_yaml_file
+
+if TYPE_CHECKING:
+    from .inspect.cache import InspectCache
+
+#: Raise when what is cached of a product.yaml changes meaning.
+YAML_FORMAT = 1
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 PRODUCT_FILE = "product.yaml"
@@ -31,9 +40,10 @@ def find_product_yamls(catalog: Catalog) -> list[Path]:
     return found
 
 
-def discover(catalog: Catalog, only: Iterable[Path] | None = None
-             ) -> tuple[list[Submission], list[Problem]]:
-    """Read every product of the catalog (or those under the folders in ``only``)."""
+def discover(catalog: Catalog, only: Iterable[Path] | None = None,
+             cache: InspectCache | None = None) -> tuple[list[Submission], list[Problem]]:
+    """Read every product of the catalog (or those under the folders in ``only``); with a
+    ``cache``, a product.yaml already read is not parsed again."""
     problems: list[Problem] = []
     yamls = find_product_yamls(catalog)
     problems.extend(_folders_without_yaml(catalog, yamls))
@@ -48,15 +58,15 @@ def discover(catalog: Catalog, only: Iterable[Path] | None = None
     subs: list[Submission] = []
     product_dirs = {y.parent for y in find_product_yamls(catalog)}
     for y in yamls:
-        sub, probs = _read_one(catalog, y, product_dirs)
+        sub, probs = _read_one(catalog, y, product_dirs, cache)
         problems.extend(probs)
         if sub is not None:
             subs.append(sub)
     return subs, problems
 
 
-def _read_one(catalog: Catalog, yaml_path: Path, product_dirs: set[Path]
-              ) -> tuple[Submission | None, list[Problem]]:
+def _read_one(catalog: Catalog, yaml_path: Path, product_dirs: set[Path],
+              cache: InspectCache | None = None) -> tuple[Submission | None, list[Problem]]:
     rel = yaml_path.parent.relative_to(catalog.root).as_posix()
     display = f"{rel}/{PRODUCT_FILE}"
     problems: list[Problem] = []
@@ -81,11 +91,35 @@ def _read_one(catalog: Catalog, yaml_path: Path, product_dirs: set[Path]
             problems.append(Problem(
                 "L302", f"{what} '{value}' must be lower-case letters, digits and '-', "
                 "starting with a letter or digit, at most 64 characters", Location(display)))
-    meta = load_yaml_file(yaml_path, display, max_bytes=catalog.limits.metadata_bytes)
+    meta = _load(yaml_path, display, catalog.limits.metadata_bytes, cache)
     problems.extend(meta.problems)
     sub = Submission(id="/".join(parts), folder=yaml_path.parent, rel_folder=rel,
                      section=section, owner=owner, slug=slug, meta=meta)
     return sub, problems
+
+
+def _load(path: Path, display: str, max_bytes: int, cache: InspectCache | None) -> LoadedYaml:
+    """product.yaml as read, remembered in the cache by the SHA-256 of its bytes."""
+    if cache is None or cache.dir is None:
+        return load_yaml_file(path, display, max_bytes=max_bytes)
+    try:
+        if path.stat().st_size > max_bytes:
+            return load_yaml_file(path, display, max_bytes=max_bytes)
+        blob = path.read_bytes()
+    except OSError:
+        return load_yaml_file(path, display, max_bytes=max_bytes)
+    sha = hashlib.sha256(blob).hexdigest()
+    key = "yaml" + hashlib.sha256(f"{YAML_FORMAT}|{__version__}|{display}".encode()
+                                  ).hexdigest()[:16]
+    hit = cache.get(sha, key)
+    if hit is not None:
+        try:
+            return LoadedYaml.from_dict(display, hit)
+        except (KeyError, TypeError, ValueError, IndexError):
+            pass  # an entry of an older layout: read the file again
+    loaded = load_yaml_bytes(blob, display)
+    cache.put(sha, key, loaded.to_dict())
+    return loaded
 
 
 def _folders_without_yaml(catalog: Catalog, yamls: list[Path]) -> Iterator[Problem]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from enum import Enum
+from typing import Any
 
 
 class Severity(str, Enum):
@@ -135,6 +136,11 @@ class Problem:
         d = asdict(self)
         d["severity"] = self.severity.value
         return d
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Problem:
+        return cls(str(data["code"]), str(data["message"]), Location(**data["location"]),
+                   data.get("product"))
 
 
 def sort_problems(problems: Iterable[Problem]) -> list[Problem]:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from .checks import ProductContext, product_checks
 from .checks.catalog import check_provenance, check_unique
 from .checks.files import safe_relative
+from .checks.memo import CheckMemo
 from .config import Catalog, load_catalog
 from .discover import discover
 from .model import FileEntry, Product, Submission
@@ -62,20 +63,23 @@ def validate_catalog(root: Path | None = None, paths: Iterable[Path] | None = No
 
         with InspectCache(catalog.root) as own:
             return validate_catalog(paths=paths, catalog=catalog, cache=own)
-    everything, problems = discover(catalog)
+    everything, problems = discover(catalog, cache=cache)
     selected = everything
     if paths is not None:
-        selected, problems = discover(catalog, only=list(paths))
+        selected, problems = discover(catalog, only=list(paths), cache=cache)
     report = ValidationReport(catalog, selected)
     report.problems.extend(problems)
     checks = product_checks()
+    memo = CheckMemo(catalog, cache) if cache is not None and cache.dir is not None else None
     for sub in selected:
         if not isinstance(sub.meta.data, dict):
             continue
         ctx = ProductContext(catalog, sub, cache=cache)
-        found: list[Problem] = []
-        for check in checks:
-            found.extend(check(ctx))
+        found = memo.recall(ctx) if memo is not None else None
+        if found is None:
+            found = [p for check in checks for p in check(ctx)]
+            if memo is not None:
+                memo.remember(ctx, found)
         report.problems.extend(found)
         if not any(p.is_error for p in found) and sub.meta.ok:
             report.products.append(_product(sub, ctx))

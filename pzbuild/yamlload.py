@@ -46,6 +46,19 @@ class LoadedYaml:
     def ok(self) -> bool:
         return not any(p.is_error for p in self.problems)
 
+    def to_dict(self) -> dict[str, Any]:
+        return {"data": self.data, "positions": self.positions,
+                "key_positions": self.key_positions, "raw": self.raw,
+                "problems": [p.to_dict() for p in self.problems]}
+
+    @classmethod
+    def from_dict(cls, path: str, d: dict[str, Any]) -> LoadedYaml:
+        def pos(m: dict[str, list[int]]) -> dict[str, tuple[int, int]]:
+            return {k: (int(v[0]), int(v[1])) for k, v in m.items()}
+
+        return cls(path, d["data"], pos(d["positions"]), pos(d["key_positions"]),
+                   dict(d["raw"]), [Problem.from_dict(p) for p in d["problems"]])
+
     def locate(self, pointer: str, *, key: bool = False) -> Location:
         """The location of ``pointer``, or of its closest written ancestor."""
         p = pointer

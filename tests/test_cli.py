@@ -148,3 +148,24 @@ def test_inspect_invalid_product_exit_1(tmp_path: Path) -> None:
     assert code == 1
     assert "T601" in err
     assert "0 products" in out
+
+
+def test_remembered_checks_follow_changes(tmp_path: Path) -> None:
+    """A second validation reuses the checks of unchanged products, and only of those."""
+    import os
+
+    root = build_case(tmp_path, "valid-base")
+    folder = root / "products" / "user" / "tester" / "valid-base"
+    assert run("validate", "--root", str(root))[0] == 0
+    assert run("validate", "--root", str(root))[0] == 0
+    data = folder / "specz.csv"
+    data.write_text(data.read_text().replace("id,ra,dec,z,", "id,ra,dec,redshift,"))
+    os.utime(data, ns=(1, 1))  # even a file whose time goes backwards is seen as changed
+    code, out, _ = run("validate", "--root", str(root))
+    assert code == 1 and "R406 columns.z: 'specz.csv' has no column 'z'" in out
+    yaml_path = folder / "product.yaml"
+    yaml_path.write_text(yaml_path.read_text().replace("  z: z\n", "  z: redshift\n"))
+    assert run("validate", "--root", str(root))[0] == 0
+    (folder / "extra.txt").write_text("not listed")
+    code, out, _ = run("validate", "--root", str(root))
+    assert code == 0 and "F507" in out
