@@ -548,15 +548,34 @@ def test_qp_without_pdf_values_shows_the_ensemble_facts() -> None:
     assert facts["Parameterisation"] == "interp"
 
 
+def lineage(section: Element) -> tuple[Element, list[Element], list[Element]]:
+    """The provenance graph of a section: the <svg>, its boxes and its links."""
+    svg = section.find("svg", "pz-lineage")
+    return svg, svg.find_all(None, "pz-lineage__node"), svg.find_all("a")
+
+
 def test_provenance_graph_and_links() -> None:
     _, doc = render(specz_record())
     prov = doc.section("provenance")
-    graph = prov.find("pre", "mermaid").find("code").text
-    assert graph.splitlines() == [
-        "flowchart LR",
-        '  this(["DESI DR1 redshifts in the DP1 fields"])',
-        '  d0["DESI DR1 #40;full#41;"] --> this',
-        '  this --> u0["BPZ on DP1"]']
+    svg, boxes, links = lineage(prov)
+    assert not prov.in_tag("pre") and "mermaid" not in doc.html
+    assert len(boxes) == len(svg.find_all("rect")) == 1 + 1 + 1
+    assert [b.find("title").text for b in boxes] == [
+        "DESI DR1 (full)", "BPZ on DP1", "DESI DR1 redshifts in the DP1 fields"]
+    assert [b.find("text").text for b in boxes] == [
+        "DESI DR1 (full)", "BPZ on DP1", "DESI DR1 redshifts in the\u2026"]
+    this = svg.find(None, "pz-lineage__node--this")
+    assert this.tag == "g" and not this.find_all("a")
+    assert [a.attrs["href"] for a in links] == [f"{ROOT}products/official/desi-dr1-full/",
+                                                f"{ROOT}products/user/jdoe/bpz-dp1/"]
+    assert all("pz-lineage__node" in a.classes() for a in links)
+    # Left -> middle -> right: one curve into the middle box, one out of it, with heads.
+    edges = svg.find_all("path", "pz-lineage__edge")
+    assert len(edges) == 2
+    starts = [float(e.attrs["d"][1:].split()[0]) for e in edges]
+    assert starts[0] < starts[1]
+    assert svg.find("g", "pz-lineage__arrows").find("path").attrs["d"].count("z") == 2
+    assert all("style" not in e.attrs for e in [svg, *svg.find_all()])
     facts = {dt.text: dt.parents[-1].find("dd") for dt in prov.find_all("dt")}
     assert facts["Derived from"].find("a").attrs["href"] == \
         f"{ROOT}products/official/desi-dr1-full/"
@@ -567,7 +586,30 @@ def test_provenance_graph_and_links() -> None:
     assert facts["Configuration"].find("a").attrs["href"].endswith(
         "/files/aux/flags%20translation.yaml")
     assert prov.find("div", "pz-product__provenance-notes").find("em").text == "1 arcsec"
-    assert "click" not in graph
+
+
+def test_provenance_graph_grows_and_is_capped() -> None:
+    record = specz_record()
+    record["provenance"]["derived_from"] = [
+        {"id": f"official/p{k}", "name": f"Parent {k}", "url": f"products/official/p{k}/"}
+        for k in range(20)]
+    record["provenance"]["used_by"] = []
+    _, doc = render(record)
+    svg, boxes, links = lineage(doc.section("provenance"))
+    assert len(boxes) == 12 + 1 + 1 and len(links) == 12
+    more = svg.find(None, "pz-lineage__node--more")
+    assert more.find("text").text == "+8 more" and not more.in_tag("a")
+    assert len(svg.find_all("path", "pz-lineage__edge")) == 13
+    small = lineage(render(specz_record())[1].section("provenance"))[0]
+    assert float(svg.attrs["height"]) > 5 * float(small.attrs["height"])
+    assert svg.attrs["viewbox"].split()[3] == svg.attrs["height"]
+    # Only used_by: no column on the left, and no graph without either.
+    record["provenance"]["derived_from"], record["provenance"]["used_by"] = [], [
+        {"id": "user/a/b", "name": "B", "url": "products/user/a/b/"}]
+    svg, boxes, links = lineage(render(record)[1].section("provenance"))
+    assert len(boxes) == 2 and len(links) == 1
+    record["provenance"]["used_by"] = []
+    assert not render(record)[1].section("provenance").find_all("svg")
 
 
 def test_citation_is_a_copyable_code_block() -> None:
@@ -777,18 +819,36 @@ def test_hostile_text_is_shown_but_never_active() -> None:
     assert page.json_href is None and page.sha256sums_href is None
 
 
-def test_hostile_names_cannot_break_the_mermaid_graph() -> None:
+def test_hostile_names_cannot_break_the_provenance_graph() -> None:
     _, doc = render(hostile_record())
-    graph = doc.section("provenance").find("pre", "mermaid").find("code").text
-    node = r'"[A-Za-z0-9 .,_\-/#;]*"'
-    line = re.compile(rf'^(flowchart LR|  this\(\[{node}\]\)|  d\d+\[{node}\] --> this'
-                      rf'|  this --> u\d+\[{node}\])$')
-    lines = graph.splitlines()
-    assert len(lines) == 2 + 1 + len(ATTACKS)
-    for text in lines:
-        assert line.match(text), text
-    # Only entity codes: no "#" that is not one.
-    assert not re.search(r"#(?!\d+;)", re.sub(r'^[^"]*"|"[^"]*$', "", graph))
+    prov = doc.section("provenance")
+    svg, boxes, links = lineage(prov)
+    assert len(boxes) == 1 + len(ATTACKS) + 1
+    # derived_from has a javascript: URL: its box is drawn, but not as a link.
+    assert len(links) == len(ATTACKS)
+    assert [a.attrs["href"] for a in links] == [
+        sanitize.site_url(ROOT, f"products/{a}/") for a in ATTACKS]
+    assert all(a.attrs["href"].startswith(f"{ROOT}products/") for a in links)
+    assert len(svg.find_all("path", "pz-lineage__edge")) == 1 + len(ATTACKS)
+    # Every name is text: the full name as the tooltip, a shortened one in the box.
+    names = [EVIL, *ATTACKS, EVIL]
+    assert [b.find("title").text for b in boxes] == [" ".join(n.split()) for n in names]
+    for box, name in zip(boxes, names, strict=True):
+        shown = box.find("text").text
+        assert shown.rstrip("\u2026") in " ".join(name.split()) and len(shown) <= 26
+        assert [e.tag for e in box.find_all()] == ["title", "rect", "text"]
+    svg_elements = [svg, *svg.find_all()]
+    assert {e.tag for e in svg_elements} <= {"svg", "title", "g", "path", "a", "rect", "text"}
+    for el in svg_elements:
+        for name, value in el.attrs.items():
+            assert not name.startswith("on") and name != "style", (el.tag, name)
+            if name in URL_ATTRS:  # site-relative: no scheme before the first "/"
+                assert ":" not in value.split("/", 1)[0], (el.tag, value)
+    raw = doc.html[doc.html.index('<svg class="pz-plot pz-plot--lineage'):]
+    raw = raw[: raw.index("</svg>")]
+    assert "<script" not in raw and "<img" not in raw and "<iframe" not in raw
+    assert "&lt;script&gt;" in raw
+    assert "mermaid" not in doc.html and not doc.root.find_all(None, "mermaid")
 
 
 def test_json_in_data_attributes_is_inert() -> None:

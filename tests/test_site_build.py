@@ -36,7 +36,8 @@ from pzbuild.site.serve import serve_site
 from pzbuild.site.template import PageTemplate, toc_html
 
 REPO = Path(__file__).resolve().parents[1]
-SHELL = ["products", "schema", "docs/site", "site_templates", "mkdocs.yml", "catalog.yaml"]
+SHELL = ["products", "schema", "docs/site", "docs/notebooks", "site_templates", "mkdocs.yml",
+         "catalog.yaml"]
 BANNER = "Unprotected preview build — do not publish"
 
 
@@ -576,3 +577,14 @@ def test_used_by() -> None:
                      P("user/u/c", ["official/a", "user/u/b"])]
     assert used_by(products) == {"official/a": ["user/u/b", "user/u/c"],
                                  "user/u/b": ["user/u/c"]}
+
+
+def test_tutorial_notebook_is_a_page_and_a_download(built) -> None:
+    _, out, _ = built
+    page = (out / "tutorial" / "index.html").read_text(encoding="utf-8")
+    assert "Download the notebook" in page
+    assert "get_products_list" in page  # a code cell, shown as code
+    nb = json.loads((out / "notebooks" / "intro.ipynb").read_text(encoding="utf-8"))
+    assert nb == json.loads((REPO / "docs" / "notebooks" / "intro.ipynb").read_text())
+    landing = (out / "index.html").read_text(encoding="utf-8")
+    assert 'href="tutorial/"' in landing  # in the navigation

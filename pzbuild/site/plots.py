@@ -10,6 +10,7 @@ from the data (column names) is escaped here.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -348,3 +349,88 @@ def pdf_svg(curves: Sequence[Curve], x_title: str = "z") -> Markup | None:
                    f"{escape(label)}</text>")
     out.append("</g>")
     return _svg(640, 292, f"{len(curves)} PDFs of the ensemble", out, "pdf")
+
+
+# Provenance graph ------------------------------------------------------------------------------
+
+LINEAGE_MAX_NODES = 12  # products drawn per side; the rest are one "+N more" box
+LINEAGE_LABEL = 26  # characters of a name shown in a box; the full name is its tooltip
+_BOX_W, _BOX_H, _GAP_X, _GAP_Y, _PAD = 216.0, 32.0, 70.0, 10.0, 6.0
+_SCHEME_LIKE = re.compile(r"^[^/?#]*:")
+
+
+def _label(name: str) -> str:
+    s = " ".join(name.split())
+    return s if len(s) <= LINEAGE_LABEL else s[: LINEAGE_LABEL - 1].rstrip() + "\u2026"
+
+
+def _box(x: float, y: float, name: str, href: str | None, kind: str) -> str:
+    """One product: a box with its (shortened) name and its full name as tooltip, wrapped in
+    a link to its page when ``href`` is a site-relative URL."""
+    full = " ".join(name.split())
+    cls = f"pz-lineage__node pz-lineage__node--{kind}"
+    strong = kind == "this"
+    dashed = ' stroke-dasharray="4 3"' if kind == "more" else ""
+    bold = ' font-weight="bold"' if strong else ""
+    body = (f"<title>{escape(full)}</title>"
+            f'<rect x="{_n(x)}" y="{_n(y)}" width="{_n(_BOX_W)}" height="{_n(_BOX_H)}" rx="6" '
+            f'fill="currentColor" fill-opacity="{0.14 if strong else 0.04}" '
+            f'stroke="currentColor" stroke-width="{2 if strong else 1}"{dashed} />'
+            f'<text x="{_n(x + _BOX_W / 2)}" y="{_n(y + _BOX_H / 2 + FONT * 0.35)}" '
+            f'text-anchor="middle" fill="currentColor" font-size="{FONT}"'
+            f'{bold}>'
+            f"{escape(_label(name))}</text>")
+    if href and not _SCHEME_LIKE.match(href) and not href.startswith(("/", "\\")):
+        return f'<a href="{escape(href)}" class="{cls} pz-lineage__link">{body}</a>'
+    return f'<g class="{cls}">{body}</g>'
+
+
+def lineage_svg(name: str, derived: Sequence[tuple[str, str | None]],
+                used: Sequence[tuple[str, str | None]]) -> Markup:
+    """The provenance graph: the products this one is derived from (left column), this
+    product (middle, highlighted) and the products that use it (right), as (name, href)
+    pairs; ``href`` must be site-relative (None for no link). At most LINEAGE_MAX_NODES boxes
+    a side, then one "+N more". Colours are ``currentColor``, so linked boxes take the
+    theme's link colour; names are escaped here."""
+    cols = [_PAD, _PAD + _BOX_W + _GAP_X, _PAD + 2 * (_BOX_W + _GAP_X)]
+
+    def shown(items: Sequence[tuple[str, str | None]]) -> list[tuple[str, str | None, str]]:
+        out = [(n, h, "other") for n, h in items[:LINEAGE_MAX_NODES]]
+        if len(items) > LINEAGE_MAX_NODES:
+            out.append((f"+{len(items) - LINEAGE_MAX_NODES} more", None, "more"))
+        return out
+
+    left, right = shown(derived), shown(used)
+    rows = max(len(left), len(right), 1)
+    height = 2 * _PAD + rows * _BOX_H + (rows - 1) * _GAP_Y
+    mid = height / 2
+
+    def ys(n: int) -> list[float]:
+        span = n * _BOX_H + (n - 1) * _GAP_Y
+        return [mid - span / 2 + k * (_BOX_H + _GAP_Y) for k in range(n)]
+
+    edges, heads, boxes = [], [], []
+    for (x0, x1), side in (((cols[0] + _BOX_W, cols[1]), left),
+                           ((cols[1] + _BOX_W, cols[2]), right)):
+        for y, (n, h, kind) in zip(ys(len(side)), side, strict=True):
+            c = y + _BOX_H / 2
+            a, b = (c, mid) if side is left else (mid, c)
+            xm = (x0 + x1) / 2
+            edges.append(f'<path class="pz-lineage__edge" d="M{_n(x0)} {_n(a)}C{_n(xm)} '
+                         f'{_n(a)} {_n(xm)} {_n(b)} {_n(x1 - 7)} {_n(b)}H{_n(x1 - 1)}" />')
+            heads.append(f"M{_n(x1 - 1)} {_n(b)}l-7 -4v8z")
+            boxes.append(_box(cols[0] if side is left else cols[2], y, n, h, kind))
+    boxes.append(_box(cols[1], mid - _BOX_H / 2, name, None, "this"))
+    width = cols[2] + _BOX_W + _PAD
+    label = (f"Provenance of {' '.join(name.split())}: derived from {len(derived)} "
+             f"product{'' if len(derived) == 1 else 's'}, used by {len(used)}")
+    # One arrow head per target: the arrows into the middle box share theirs.
+    body = [f'<g class="pz-lineage__edges" fill="none" stroke="currentColor" '
+            f'stroke-opacity="0.6" stroke-width="1.2">{"".join(edges)}</g>',
+            f'<g class="pz-lineage__arrows" fill="currentColor" fill-opacity="0.6">'
+            f'<path d="{"".join(dict.fromkeys(heads))}" /></g>', *boxes]
+    head = (f'<svg class="pz-plot pz-plot--lineage pz-lineage" '
+            f'xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_n(width)} {_n(height)}" '
+            f'width="{_n(width)}" height="{_n(height)}" role="group" '
+            f'aria-label="{escape(label)}"><title>{escape(label)}</title>')
+    return Markup(head + "".join(body) + "</svg>")

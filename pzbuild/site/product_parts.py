@@ -16,10 +16,10 @@ from urllib.parse import quote
 from markupsafe import Markup
 
 from .numbers import as_float, fmt_bytes, fmt_int, fmt_number
-from .sanitize import mermaid_text, render_markdown, safe_http_url, site_url
+from .plots import lineage_svg
+from .sanitize import render_markdown, safe_http_url, site_url
 
 SHA_SHORT = 12  # hex digits of a SHA-256 shown in the files table
-MAX_GRAPH_NODES = 12  # products per side of the provenance graph
 TOP_SHOWN = 3  # most frequent values of a text column in the columns table
 
 _ORCID = re.compile(r"^(?:https?://orcid\.org/)?(\d{4}-\d{4}-\d{4}-\d{3}[\dX])$")
@@ -100,7 +100,7 @@ class Cell(NamedTuple):
 
 @dataclass(frozen=True)
 class Provenance:
-    mermaid: str | None  # the flowchart source, labels encoded for mermaid
+    graph_svg: Markup | None  # derived_from -> this -> used_by, inline SVG (plots.lineage_svg)
     derived_from: list[Link]
     used_by: list[Link]
     software: Link | None
@@ -343,7 +343,8 @@ def provenance(record: dict[str, Any], root: str, files: list[FileRow]) -> Prove
     if not (derived or used or software or config or notes):
         return None
     name = text(record.get("name")) or text(record.get("id")) or "this product"
-    graph = _mermaid(derived, used, name) if derived or used else None
+    graph = lineage_svg(name, [(i.text, i.href) for i in derived],
+                        [(i.text, i.href) for i in used]) if derived or used else None
     return Provenance(graph, derived, used, software, version, config, notes)
 
 
@@ -360,22 +361,3 @@ def _related(items: Any, root: str) -> list[Link]:
         out.append(Link(name, site_url(root, item.get("url")), pid))
     return out
 
-
-def _mermaid(derived: list[Link], used: list[Link], name: str) -> str:
-    """A left-to-right flowchart: derived_from --> this --> used_by. Labels are quoted and
-    encoded (mermaid_text) and ids are generated, so no submitted text is mermaid syntax;
-    links are listed under the graph instead of mermaid click callbacks."""
-    lines = ["flowchart LR", f'  this(["{mermaid_text(name)}"])']
-
-    def side(items: list[Link], prefix: str, incoming: bool) -> None:
-        shown = items[:MAX_GRAPH_NODES]
-        labels = [mermaid_text(i.text) for i in shown]
-        if len(items) > len(shown):
-            labels.append(f"#8230; and {len(items) - len(shown)} more")
-        for k, label in enumerate(labels):
-            node = f'{prefix}{k}["{label}"]'
-            lines.append(f"  {node} --> this" if incoming else f"  this --> {node}")
-
-    side(derived, "d", True)
-    side(used, "u", False)
-    return "\n".join(lines)

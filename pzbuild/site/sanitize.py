@@ -135,13 +135,3 @@ def json_attr(value: Any) -> str:
     return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
             .replace("'", "\\u0027"))
 
-
-def mermaid_text(text: Any, limit: int = 60) -> str:
-    """Text for a quoted mermaid label: ASCII letters, digits and `` .,_-/`` as they are, every
-    other character as mermaid's entity code ``#<code point>;``. Quotes, brackets, arrows,
-    semicolons, ``click`` lines and HTML thus stay text inside the label."""
-    s = " ".join(str(text).split())
-    if len(s) > limit:
-        s = s[: limit - 1] + "\u2026"
-    return "".join(c if (c.isascii() and c.isalnum()) or c in " .,_-/" else f"#{ord(c)};"
-                   for c in s)

@@ -24,8 +24,10 @@ from .template import TEMPLATE_PATHS, PageTemplate, template_markdown
 
 CONFIG = "mkdocs.yml"
 #: What the shell is made of, relative to the catalog root: a change re-runs mkdocs.
-SHELL_INPUTS = (CONFIG, "docs/site", "schema/vocabulary.yaml", "catalog.yaml",
-                "site_templates")
+SHELL_INPUTS = (CONFIG, "docs/site", "docs/notebooks", "schema/vocabulary.yaml",
+                "catalog.yaml", "site_templates")
+#: The tutorial notebook, shown as a page (its cells) with the .ipynb to download.
+NOTEBOOK = "docs/notebooks/intro.ipynb"
 TEMPLATES = "site_templates"
 ASSETS = "assets/pzbuild"
 PREVIEW_BANNER = "Unprotected preview build — do not publish"
@@ -128,6 +130,32 @@ def _write_docs(catalog: Catalog, docs_dir: Path, docs: Path) -> None:
     assets = templates / "assets"
     if assets.is_dir():
         shutil.copytree(assets, docs / ASSETS, dirs_exist_ok=True)
+    notebook = catalog.root / NOTEBOOK
+    if notebook.is_file():
+        (docs / "notebooks").mkdir(exist_ok=True)
+        shutil.copy(notebook, docs / "notebooks" / notebook.name)
+        (docs / "tutorial.md").write_text(
+            notebook_markdown(notebook, f"notebooks/{notebook.name}"), encoding="utf-8")
+
+
+def notebook_markdown(path: Path, download: str) -> str:
+    """A notebook as a page: Markdown cells as they are, code cells as Python blocks, and a
+    button to download the notebook under the title. Outputs are not shown (none are kept)."""
+    import json
+
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    parts = []
+    for cell in nb.get("cells", []):
+        src = cell.get("source", "")
+        text = "".join(src) if isinstance(src, list) else str(src)
+        if cell.get("cell_type") == "markdown":
+            parts.append(text.strip())
+        elif cell.get("cell_type") == "code" and text.strip():
+            parts.append(f"```python\n{text.rstrip()}\n```")
+    if parts and parts[0].startswith("# "):
+        title, _, rest = parts[0].partition("\n")
+        parts[0] = f"{title}\n\n[Download the notebook]({download}){{: .md-button }}\n{rest}"
+    return "\n\n".join(parts) + "\n"
 
 
 def _assets(catalog: Catalog, listed: list[Any], suffix: str) -> list[Any]:
