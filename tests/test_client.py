@@ -901,3 +901,70 @@ def test_against_the_build_of_the_example_catalog(built_site: Path, tmp_path: Pa
                 folder = cat.download_product(pid, save_in=tmp_path / where[:4])
                 for f in cat.get_product_metadata(pid)["files"]:
                     assert (folder / f["path"]).stat().st_size == f["size"]
+
+
+@pytest.fixture(scope="module")
+def sealed_example(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The sealed site of a copy of the example catalog, as `pzbuild build` makes it, and the
+    private key of its one reader."""
+    from pzbuild.access import generate_key
+    from pzbuild.config import load_catalog
+    from pzbuild.publish import publish
+    from pzbuild.seal import Reader
+
+    base = tmp_path_factory.mktemp("sealed-example")
+    root = base / "catalog"
+    root.mkdir()
+    for name in ("products", "schema", "site_templates", "docs", "access"):
+        shutil.copytree(REPO / name, root / name)
+    for name in ("catalog.yaml", "mkdocs.yml"):
+        shutil.copy(REPO / name, root / name)
+    key = generate_key(base / "keys" / "reader.pem")
+    out = base / "site"
+    published = publish(load_catalog(root), out, plain=False, jobs=1,
+                        extra_readers=[Reader("reader", key.public_key)])
+    assert published.build.ok and published.seal is not None
+    return out, key.path
+
+
+def test_every_method_on_the_sealed_example_catalog(sealed_example: tuple[Path, Path],
+                                                     tmp_path: Path) -> None:
+    site, key = sealed_example
+    ids = sorted(p.parent.relative_to(REPO / "products").as_posix()
+                 for p in (REPO / "products").rglob("product.yaml"))
+    for served in serve(site):
+        for where in (str(site), served.url):
+            with pytest.raises(KeyRequired):
+                Catalog(where).get_products_list()
+            other = generate_other_key(tmp_path)
+            with pytest.raises(WrongKey):
+                Catalog(where, key=other).get_products_list()
+            cat = Catalog(where, key=key)
+            assert sorted(cat) == ids and len(cat) == len(ids)
+            assert {t["name"] for t in cat.get_product_types()} >= {"redshift_catalog"}
+            assert isinstance(cat.get_releases(), list)
+            official = cat.get_products_list({"official": True})
+            assert {e["id"] for e in official} == {i for i in ids if i.startswith("official/")}
+            table = cat.display_products_list({"type__in": ["redshift_catalog"]})
+            assert len(table) == 2
+            df = cat.get_product("official/synth-specz-ecdfs")
+            meta = cat.get_product_metadata("official/synth-specz-ecdfs")
+            assert len(df) == meta["main"]["table"]["num_rows"] == 8000
+            z = cat.column("official/synth-specz-ecdfs", "z")
+            assert len(z) == 8000
+            folder = cat.download_product("official/synth-specz-ecdfs",
+                                          save_in=tmp_path / where[:4])
+            for f in meta["files"]:
+                data = (folder / f["path"]).read_bytes()
+                assert hashlib.sha256(data).hexdigest() == f["sha256"]
+                assert data == (REPO / "products" / "official" / "synth-specz-ecdfs"
+                                / f["path"]).read_bytes()
+
+
+def generate_other_key(tmp_path: Path) -> Path:
+    from pzbuild.access import generate_key
+
+    path = tmp_path / "other.pem"
+    if not path.exists():
+        generate_key(path)
+    return path
