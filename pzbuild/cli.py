@@ -27,6 +27,21 @@ def _fail_usage(exc: Exception) -> None:
     sys.exit(2)
 
 
+def _catalog_or_exit(root: Path | None) -> Any:
+    """The catalog at ``root`` (or above the current folder); exit 2 when there is none,
+    1 when its catalog.yaml is invalid."""
+    from .config import load_catalog
+    from .errors import CatalogNotFound, ConfigError
+
+    try:
+        return load_catalog(root)
+    except CatalogNotFound as exc:
+        _fail_usage(exc)
+    except ConfigError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="pzbuild")
 def main() -> None:
@@ -410,20 +425,12 @@ def build(out: Path | None, plain: bool, jobs: int | None, root: Path | None) ->
     only when the build succeeds. Exit 1 when the catalog is invalid (its problems are
     printed as by `pzbuild validate`) or the build fails.
     """
-    from .config import load_catalog
-    from .errors import CatalogNotFound, ConfigError, PzBuildError
+    from .errors import PzBuildError
     from .publish import publish
     from .site.errors import OutputNotASite
     from .site.progress import terminal_progress
 
-    try:
-        catalog = load_catalog(root)
-    except CatalogNotFound as exc:
-        _fail_usage(exc)
-        return
-    except ConfigError as exc:
-        click.echo(str(exc), err=True)
-        sys.exit(1)
+    catalog = _catalog_or_exit(root)
     target = out if out is not None else catalog.root / "site"
     progress = terminal_progress()
     try:
@@ -478,20 +485,12 @@ def serve(port: int, host: str, jobs: int | None, root: Path | None, sealed: boo
     catalog.yaml change; a build that fails prints why and the previous site stays served.
     Stop with Ctrl-C.
     """
-    from .config import load_catalog
-    from .errors import CatalogNotFound, ConfigError, PzBuildError
+    from .errors import PzBuildError
     from .publish import demo_reader, publish
     from .site.build import BuildResult
     from .site.serve import serve_site
 
-    try:
-        catalog = load_catalog(root)
-    except CatalogNotFound as exc:
-        _fail_usage(exc)
-        return
-    except ConfigError as exc:
-        click.echo(str(exc), err=True)
-        sys.exit(1)
+    catalog = _catalog_or_exit(root)
 
     def report(result: BuildResult | Exception) -> None:
         if isinstance(result, Exception):
