@@ -65,7 +65,6 @@ class FileRow:
     sha256: str
     sha256_short: str
     href: str | None
-    download_name: str
 
 
 @dataclass(frozen=True)
@@ -205,8 +204,7 @@ def file_rows(record: dict[str, Any], root: str, main_rows: Any) -> list[FileRow
             description=text(f.get("description")), size=fmt_bytes(size),
             size_title=f"{exact} bytes" if exact else "",
             rows=fmt_int(main_rows) if role == "main" else "",
-            sha256=sha, sha256_short=sha[:SHA_SHORT], href=site_url(root, f.get("url")),
-            download_name=path.rsplit("/", 1)[-1]))
+            sha256=sha, sha256_short=sha[:SHA_SHORT], href=site_url(root, f.get("url"))))
     return rows
 
 

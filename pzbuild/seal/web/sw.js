@@ -156,11 +156,11 @@ function headersFor(entry, length) {
   if (entry.download) {
     // A submitted file never runs in the catalog's origin, which holds the keys.
     h.set("Content-Security-Policy", "sandbox");
-    if (ACTIVE.test(entry.type)) {
-      h.set("Content-Type", "application/octet-stream");
-      const name = entry.path.split("/").pop();
-      h.set("Content-Disposition", `attachment; filename*=UTF-8''${encodeURIComponent(name)}`);
-    }
+    if (ACTIVE.test(entry.type)) h.set("Content-Type", "application/octet-stream");
+    // Links carry no `download` attribute: Chromium sends such requests past the service
+    // worker, straight to the host, which has no such path. The header saves the file instead.
+    const name = entry.path.split("/").pop();
+    h.set("Content-Disposition", `attachment; filename*=UTF-8''${encodeURIComponent(name)}`);
   }
   return h;
 }
