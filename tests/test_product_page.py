@@ -385,13 +385,7 @@ def test_files_table_links_and_download_data() -> None:
     assert actions["SHA256SUMS"] == f"{ROOT}products/official/desi-dr1-dp1-fields/SHA256SUMS"
     assert actions["Product record (JSON)"] == \
         f"{ROOT}products/official/desi-dr1-dp1-fields/product.json"
-    button = files.find("button", "pz-download-all")
-    assert button.text == "Download all files (zip)"
-    assert button.attrs["data-name"] == "desi-dr1-dp1-fields.zip"
-    data = json.loads(button.attrs["data-files"])
-    assert [d["path"] for d in data] == [f["path"] for f in record["files"]]
-    assert data[0] == {"path": "desi_dr1_dp1.parquet", "url": link.attrs["href"],
-                       "size": 256233, "sha256": record["files"][0]["sha256"]}
+    assert files.find_all("button") == []  # no whole-product zip yet
     warnings = files.find("div", "admonition").text
     assert "T605: column X is empty" in warnings
     assert "read with pyarrow" in files.find("p", "pz-product__notes").text
@@ -815,9 +809,6 @@ def test_hostile_text_is_shown_but_never_active() -> None:
     assert not prov.find("dd").find_all("a")  # derived_from with a javascript: URL
     assert not [dd for dt in prov.find_all("dt") if dt.text == "Software"
                 for dd in dt.parents[-1].find_all("dd")][0].find_all("a")
-    button = doc.section("files").find("button", "pz-download-all")
-    data = json.loads(button.attrs["data-files"])
-    assert [d["path"] for d in data] == [f"{EVIL}/README.md"]
     assert page.json_href is None and page.sha256sums_href is None
 
 

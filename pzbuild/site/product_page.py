@@ -41,7 +41,7 @@ from .product_parts import (
     qp_facts,
     text,
 )
-from .sanitize import json_attr, render_markdown, site_url
+from .sanitize import render_markdown, site_url
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "site_templates"
 TEMPLATE = "product.html.j2"
@@ -74,8 +74,6 @@ class ProductPage:
     files: list[FileRow]
     sha256sums_href: str | None
     json_href: str | None
-    download_all: str  # JSON of [{path, url, size, sha256}] for data-files
-    download_name: str  # name of the zip
     main_path: str | None
     main_error: str | None  # why the main file did not read as a table
     warnings: list[str]
@@ -136,8 +134,6 @@ class ProductPage:
             files=files,
             sha256sums_href=site_url(root, rec.get("sha256sums")),
             json_href=site_url(root, f"{url}product.json") if url and url.endswith("/") else None,
-            download_all=json_attr(_downloads(rec, root)),
-            download_name=f"{text(rec.get('slug')) or pid.rsplit('/', 1)[-1] or 'product'}.zip",
             main_path=text(main.get("path")),
             main_error=text(as_dict(main.get("error")).get("message")),
             warnings=_issues(table.get("warnings")),
@@ -186,20 +182,6 @@ def _summary(num_rows: Any, n_columns: int, rec: dict[str, Any]) -> list[tuple[s
     out.append((fmt_int(len(files)), "file" if len(files) == 1 else "files"))
     if sizes:
         out.append((fmt_bytes(sum(sizes)), "in total"))
-    return out
-
-
-def _downloads(rec: dict[str, Any], root: str) -> list[dict[str, Any]]:
-    """What the client-side zip needs per file: its path in the zip, URL, size and SHA-256."""
-    out = []
-    for f in as_list(rec.get("files")):
-        f = as_dict(f)
-        path, href = text(f.get("path")), site_url(root, f.get("url"))
-        if path and href:
-            size = f.get("size")
-            out.append({"path": path, "url": href,
-                        "size": size if isinstance(size, int) else None,
-                        "sha256": text(f.get("sha256"))})
     return out
 
 
