@@ -27,8 +27,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import functools
-import http.server
 import io
 import os
 import re
@@ -36,9 +34,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -120,22 +116,10 @@ def bench_python(size: int, work: Path) -> dict[str, float]:
     return {"seal_site": size / MB / site_s, "encrypt": size / MB / enc_s}
 
 
-@contextlib.contextmanager
-def _served(folder: Path) -> Iterator[str]:
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, format: str, *args: object) -> None:
-            pass
+def _served(folder: Path) -> contextlib.AbstractContextManager[str]:
+    from pzbuild.site.serve import serving
 
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(folder)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    return serving(folder)
 
 
 READ = """async (u) => {

@@ -7,11 +7,12 @@ A build that fails leaves the previous site served.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ..config import Catalog, load_catalog
@@ -61,6 +62,20 @@ def make_server(folder: Path, host: str, port: int) -> http.server.ThreadingHTTP
     Raises OSError when the address is taken."""
     handler = functools.partial(_QuietHandler, directory=str(folder))
     return _QuietServer((host, port), handler)
+
+
+@contextlib.contextmanager
+def serving(folder: Path, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+    """Serve ``folder`` in a background thread while the block runs; yields its URL."""
+    server = make_server(folder, host, port)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://{host}:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
 
 
 def serve_site(catalog: Catalog, *, host: str = "127.0.0.1", port: int = 8000,
