@@ -34,3 +34,19 @@ def make_catalog_root(dest: Path) -> Path:
 @pytest.fixture
 def empty_catalog(tmp_path: Path) -> Path:
     return make_catalog_root(tmp_path / "catalog")
+
+
+EXAMPLE_PARTS = ("products", "schema", "site_templates", "docs", "access", "catalog.yaml",
+                 "mkdocs.yml")
+
+
+def copy_example_catalog(dest: Path) -> Path:
+    """A copy of the repository's example catalog and site sources at ``dest``."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in EXAMPLE_PARTS:
+        src = REPO / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
+        elif src.is_file():
+            shutil.copy(src, dest / name)
+    return dest

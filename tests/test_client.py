@@ -41,6 +41,8 @@ from pzbuild.client import (
     by_role,
 )
 
+from .conftest import copy_example_catalog
+
 REPO = Path(__file__).resolve().parents[1]
 N = 400
 
@@ -863,14 +865,7 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
         pytest.skip("pzbuild.site.build is not there yet")
     from pzbuild.config import load_catalog
 
-    root = tmp_path_factory.mktemp("example") / "catalog"
-    root.mkdir()
-    for name in ("products", "schema", "site_templates", "docs", "access"):
-        if (REPO / name).is_dir():
-            shutil.copytree(REPO / name, root / name)
-    for name in ("catalog.yaml", "mkdocs.yml"):
-        if (REPO / name).is_file():
-            shutil.copy(REPO / name, root / name)
+    root = copy_example_catalog(tmp_path_factory.mktemp("example") / "catalog")
     out = root.parent / "site"
     result = build_site(load_catalog(root), out, plain=True, jobs=1)
     assert result.ok, result.problems
@@ -913,12 +908,7 @@ def sealed_example(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path
     from pzbuild.seal import Reader
 
     base = tmp_path_factory.mktemp("sealed-example")
-    root = base / "catalog"
-    root.mkdir()
-    for name in ("products", "schema", "site_templates", "docs", "access"):
-        shutil.copytree(REPO / name, root / name)
-    for name in ("catalog.yaml", "mkdocs.yml"):
-        shutil.copy(REPO / name, root / name)
+    root = copy_example_catalog(base / "catalog")
     key = generate_key(base / "keys" / "reader.pem")
     out = base / "site"
     published = publish(load_catalog(root), out, plain=False, jobs=1,

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from .conftest import copy_example_catalog
 
 REPO = Path(__file__).resolve().parents[1]
 MIN_COLUMN = 4  # shorter column names ("z", "ra") are everyday words and letters
@@ -30,12 +31,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     from pzbuild.seal import Reader
 
     base = tmp_path_factory.mktemp("sealed-leaks")
-    root = base / "catalog"
-    root.mkdir()
-    for name in ("products", "schema", "site_templates", "docs", "access"):
-        shutil.copytree(REPO / name, root / name)
-    for name in ("catalog.yaml", "mkdocs.yml"):
-        shutil.copy(REPO / name, root / name)
+    root = copy_example_catalog(base / "catalog")
     key = generate_key(base / "keys" / "reader.pem")
     plain = publish(load_catalog(root), base / "plain", plain=True, jobs=1)
     assert plain.build.ok

@@ -21,6 +21,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import yaml
 
+from ..conftest import copy_example_catalog
+
 REPO = Path(__file__).resolve().parents[2]
 OFFICIAL = REPO / "products" / "official"
 
@@ -60,12 +62,7 @@ def example(tmp_path_factory: pytest.TempPathFactory) -> Example:
     from pzbuild.validate import validate_catalog
 
     base = tmp_path_factory.mktemp("site-e2e")
-    root = base / "catalog"
-    root.mkdir()
-    for name in ("products", "schema", "site_templates", "docs", "access"):
-        shutil.copytree(REPO / name, root / name)
-    for name in ("catalog.yaml", "mkdocs.yml"):
-        shutil.copy(REPO / name, root / name)
+    root = copy_example_catalog(base / "catalog")
     _add_hostile_product(root)
     report = validate_catalog(root)
     assert report.ok(), [p.to_dict() for p in report.problems]
