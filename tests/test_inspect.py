@@ -124,6 +124,21 @@ def test_summary_does_not_depend_on_batch_size(table_file: Path) -> None:
     assert a == b
 
 
+def test_large_row_groups_are_streamed_with_the_same_summary(
+        table_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Small row groups are read whole, large ones streamed: same batches' bounds, same summary.
+    from pzbuild.tables import parquet
+
+    whole = inspect_table(table_file, roles=ROLES, null_values=NULLS).to_dict()
+    sizes = [len(b["Z"]) for b in pzbuild.tables.open_table(table_file).iter_batches(400)]
+    monkeypatch.setattr(parquet, "WHOLE_GROUP_BYTES", 0)
+    streamed = inspect_table(table_file, roles=ROLES, null_values=NULLS).to_dict()
+    assert streamed == whole
+    assert [len(b["Z"]) for b in
+            pzbuild.tables.open_table(table_file).iter_batches(400)] == sizes
+    assert max(sizes) <= 400 and sum(sizes) == 3000
+
+
 def test_preview_is_json_safe(tmp_path: Path) -> None:
     t = pa.table({"x": [np.nan, np.inf, -np.inf, 1.5], "s": [b"ab", None, "é".encode(), b""],
                   "long": ["y" * 1000, "a", "b", "c"],
@@ -300,6 +315,25 @@ def test_corrupt_cache_is_ignored_and_rewritten(product: tuple[Path, dict[str, A
     with InspectCache(root) as cache:
         inspect_product(product, cache)
     assert cache.hits == 3
+
+
+def test_cache_entries_are_plain_json_and_no_temporary_file_stays(
+        product: tuple[Path, dict[str, Any]]) -> None:
+    root = cache_root(product)
+    with InspectCache(root) as cache:
+        inspect_product(product, cache)
+        cache.put("ab" * 32, "keys", {"n": {1: "one"}, "x": [0.1, None, "NaN"]})
+        assert cache.get("ab" * 32, "keys") == {"n": {"1": "one"}, "x": [0.1, None, "NaN"]}
+    files = [p for p in (root / CACHE_DIR).rglob("*") if p.is_file()]
+    assert not [p for p in files if p.name.startswith(".tmp-")]
+    entries = [p for p in files if p.suffix == ".json" and p.parent.name != CACHE_DIR]
+    assert len(entries) == 4
+    for e in entries:
+        data = json.loads(e.read_text(encoding="utf-8"))
+        assert data["sha256"] == e.name.split(".")[0]
+    with InspectCache(root) as cache:
+        with pytest.raises(TypeError):  # what JSON cannot hold is refused, as json.dumps does
+            cache.put("cd" * 32, "keys", {"s": {1, 2}})
 
 
 def test_unreadable_table_is_reported_not_raised(product: tuple[Path, dict[str, Any]],

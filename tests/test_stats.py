@@ -141,6 +141,29 @@ def test_quantiles_of_many_samples_match_numpy() -> None:
             assert got == pytest.approx(want, rel=1e-13, abs=0)
 
 
+@pytest.mark.parametrize("holes", [False, True])
+def test_quantiles_of_whole_columns_are_exact(holes: bool) -> None:
+    # Columns without missing values share the block's rows as their sample (taken in
+    # place); a column with NaN gets its own. Either way np.quantile of the whole column.
+    rng = np.random.default_rng(5)
+    n = SAMPLE_SIZE - 3
+    cols = {"a": rng.normal(size=n), "b": rng.lognormal(0, 3, n).astype(np.float32),
+            "c": rng.integers(-5, 5, n)}
+    if holes:
+        cols["a"][::9] = np.nan
+    block = NumericBlock({k: v.dtype for k, v in cols.items()}, Sentinels(), n)
+    keys = np.random.default_rng(SEED).random(n)
+    for i in range(0, n, 4000):
+        block.update({k: v[i: i + 4000] for k, v in cols.items()}, Rows(keys[i: i + 4000]))
+    out = block.results()
+    for name, values in cols.items():
+        clean = values[np.isfinite(values)].astype(np.float64)
+        want = np.quantile(clean, np.array(QUANTILES) / 100)
+        s = out[name]
+        assert s.quantiles_exact is True and s.sample_size == len(clean)
+        assert list(s.quantiles.values()) == list(want)  # type: ignore[union-attr]
+
+
 def test_sample_is_uniform_over_rows() -> None:
     # A sorted column: a sample biased to early rows would show in the median.
     x = np.arange(200_000, dtype=np.float64)

@@ -9,19 +9,23 @@ The cache lives in ``<catalog root>/.pzbuild-cache/`` (it ignores itself in git)
   the file's role and extension, FORMAT_VERSION and the pzbuild version).
 
 Every write goes to a temporary file first and is then renamed into place. An entry that
-cannot be read is ignored and written again; the cache never makes a build fail.
+cannot be read is ignored and written again; the cache never makes a build fail. Entries are
+encoded and decoded with orjson (several times faster than the standard json module, same
+JSON).
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
-import tempfile
 import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from .. import __version__
 from .summary import file_digest
@@ -31,6 +35,8 @@ CACHE_DIR = ".pzbuild-cache"
 FORMAT_VERSION = 1
 #: A file changed less than this long ago may change again within the same mtime tick.
 RACY_SECONDS = 2.0
+
+_tmp_names = itertools.count()
 
 
 class InspectCache:
@@ -84,7 +90,7 @@ class InspectCache:
     def _load_index(self) -> dict[str, list[Any]]:
         assert self.dir is not None
         try:
-            data = json.loads((self.dir / "stat-index.json").read_text(encoding="utf-8"))
+            data = orjson.loads((self.dir / "stat-index.json").read_bytes())
         except (OSError, ValueError):
             return {}
         if not isinstance(data, dict) or data.get("format") != FORMAT_VERSION:
@@ -117,8 +123,8 @@ class InspectCache:
             return None
         try:
             with open(path, "rb") as f:
-                data = json.loads(f.read())
-        except (OSError, ValueError):
+                data = orjson.loads(f.read())
+        except (OSError, ValueError):  # orjson.JSONDecodeError is a ValueError
             return None
         if (not isinstance(data, dict) or data.get("sha256") != sha
                 or data.get("options") != options or not isinstance(data.get("result"), dict)):
@@ -137,21 +143,36 @@ class InspectCache:
             if not self._made and not self.dir.is_dir():
                 self.dir.mkdir(parents=True, exist_ok=True)
                 (self.dir / ".gitignore").write_text("# made by pzbuild\n*\n", encoding="utf-8")
-            # dumps, not dump: only dumps uses the C encoder.
-            text = json.dumps(data, separators=(",", ":"), allow_nan=False)
+            text = _encode(data)
             if path.parent not in self._made:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 self._made.add(path.parent)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+            # A name of this process alone (O_EXCL guards against leftovers): cheaper than
+            # mkstemp's random names, which cost a third of a small entry's write.
+            tmp = f"{path.parent}{os.sep}.tmp-{os.getpid()}-{next(_tmp_names)}.json"
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
             try:
-                with os.fdopen(fd, "w", encoding="utf-8") as f:
-                    f.write(text)
+                try:
+                    view = memoryview(text)
+                    while view:
+                        view = view[os.write(fd, view):]
+                finally:
+                    os.close(fd)
                 os.replace(tmp, path)
             except BaseException:
                 os.unlink(tmp)
                 raise
         except (OSError, ValueError):
             pass  # a cache that cannot be written only costs time
+
+
+def _encode(data: Any) -> bytes:
+    """Compact JSON. orjson would write a NaN or an infinity as null; what is cached holds
+    none (summaries turn them into text, see :mod:`.preview` and ``ColumnStats.to_dict``)."""
+    try:
+        return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS)
+    except TypeError:  # what orjson does not take (sets, ...): the standard encoder decides
+        return json.dumps(data, separators=(",", ":"), allow_nan=False).encode("utf-8")
 
 
 def options_key(*, role: str, table: str | None, roles: Mapping[str, str],

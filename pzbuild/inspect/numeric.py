@@ -23,7 +23,15 @@ from typing import Any
 
 import numpy as np
 
-from .stats import QUANTILES, SAMPLE_SIZE, ColumnStats, Rows, Sentinels, quantiles_of
+from .stats import (
+    QUANTILES,
+    SAMPLE_SIZE,
+    ColumnStats,
+    Rows,
+    Sentinels,
+    quantiles_2d,
+    quantiles_of,
+)
 
 EXACT_FLOAT = float(1 << 53)  # integers below this are exact as float64
 
@@ -223,12 +231,17 @@ class NumericBlock:
             # between left beyond them is not.
             self._shrink()
         block, valid, _ = self._joined()
-        samples = [block[i] if valid is None else block[i][valid[i]]
-                   for i in range(len(self.names))]
-        out = {}
-        for i, (name, qs) in enumerate(zip(self.names, quantiles_of(samples), strict=True)):
-            out[name] = self._stats(i, len(samples[i]), qs)
-        return out
+        sizes = [block.shape[1] if valid is None else int(np.count_nonzero(valid[i]))
+                 for i in range(len(self.names))]
+        if valid is None and block.shape[1]:
+            # Every column is whole: its rows of the block are its sample, quantiles taken
+            # in place (the block is not needed any more) rather than from a copy.
+            quantiles = list(quantiles_2d(block))
+        else:
+            quantiles = quantiles_of([block[i] if valid is None else block[i][valid[i]]
+                                      for i in range(len(self.names))])
+        return {name: self._stats(i, sizes[i], qs)
+                for i, (name, qs) in enumerate(zip(self.names, quantiles, strict=True))}
 
     def _stats(self, i: int, sampled: int, qs: np.ndarray) -> ColumnStats:
         n = int(self.n[i])

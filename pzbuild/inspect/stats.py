@@ -265,13 +265,14 @@ def quantiles_of(samples: list[np.ndarray]) -> list[np.ndarray]:
             continue
         block = samples[members[0]][None, :] if len(members) == 1 else np.stack(
             [samples[i] for i in members])
-        for i, qs in zip(members, _quantiles_2d(block), strict=True):
+        for i, qs in zip(members, quantiles_2d(block), strict=True):
             out[i] = qs
     return out
 
 
-def _quantiles_2d(block: np.ndarray) -> np.ndarray:
-    """The quantiles of each row of ``block``, which is partly sorted in place."""
+def quantiles_2d(block: np.ndarray) -> np.ndarray:
+    """The quantiles of each row of ``block`` (valid values only, at least one per row), which
+    is partly sorted in place."""
     n = block.shape[1]
     pos = _LEVELS * (n - 1)
     lo = np.floor(pos).astype(np.intp)

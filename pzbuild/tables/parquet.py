@@ -1,6 +1,8 @@
 """Parquet files, partitioned Parquet datasets and HATS catalogs, read batch by batch.
 
-A single file is read with ``pyarrow.parquet.ParquetFile.iter_batches``; a folder (a
+A single file is read a row group at a time when its row groups are small (at most
+``WHOLE_GROUP_BYTES`` uncompressed, the usual case: fewer, larger reads), else streamed with
+``pyarrow.parquet.ParquetFile.iter_batches`` so that memory stays bounded; a folder (a
 partitioned dataset, a HATS catalog or a HATS collection) with ``pyarrow.dataset``, one file
 after the other in a stable order. The leftover pandas index column ``__index_level_0__`` is
 not a column. An integer column that holds nulls (by the files' statistics) is read as float64
@@ -19,6 +21,9 @@ from ._common import Source, check_batch_rows, fail
 from .base import DEFAULT_BATCH_ROWS, Batch
 
 _HATS_PROPERTIES = ("hats.properties", "properties")
+#: Row groups up to this size (uncompressed) are read whole, with their column chunks
+#: fetched in one go; larger ones are streamed batch by batch.
+WHOLE_GROUP_BYTES = 32 << 20
 
 
 class ParquetSource(Source):
@@ -43,6 +48,7 @@ class ParquetSource(Source):
                        f"in other files (e.g. '{elsewhere}'); read the dataset's folder instead")
         self.num_rows = md.num_rows
         self.columns = columns_of(schema, null_columns([md]))
+        self._metadata = md
 
     def iter_batches(self, batch_rows: int = DEFAULT_BATCH_ROWS) -> Iterator[Batch]:
         import pyarrow as pa
@@ -50,11 +56,24 @@ class ParquetSource(Source):
 
         check_batch_rows(batch_rows)
         names = [c.name for c in self.columns]
+        md = self._metadata
+        whole = [md.row_group(i).total_byte_size <= WHOLE_GROUP_BYTES
+                 for i in range(md.num_row_groups)]
         try:
-            # pre_buffer would read whole row groups ahead: memory grows with the file.
-            with pq.ParquetFile(self.path, pre_buffer=False, buffer_size=1 << 20) as pf:
-                for batch in pf.iter_batches(batch_size=batch_rows, columns=names):
-                    yield convert(batch, self.columns)
+            # The footer is parsed once, in __init__. pre_buffer reads whole row groups
+            # ahead: only when they are all small, else memory would grow with the file.
+            with pq.ParquetFile(self.path, metadata=md, pre_buffer=all(whole),
+                                buffer_size=1 << 20) as pf:
+                for i, small in enumerate(whole):
+                    if small:
+                        group = pf.read_row_group(i, columns=names, use_threads=False)
+                        batches = group.to_batches(max_chunksize=batch_rows)
+                    else:
+                        batches = pf.iter_batches(batch_size=batch_rows, row_groups=[i],
+                                                  columns=names)
+                    for batch in batches:
+                        if batch.num_rows:
+                            yield convert(batch, self.columns)
         except (pa.ArrowException, OSError) as exc:
             raise fail(f"the Parquet file cannot be read to the end ({exc})") from exc
 
