@@ -3,13 +3,14 @@ list: the one function behind `pzbuild build` and `pzbuild serve`."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .config import Catalog
 from .errors import PzBuildError
+from .model import Product, access_groups
 
 if TYPE_CHECKING:
     from .seal.build import Reader, SealResult
@@ -47,11 +48,53 @@ def publish(catalog: Catalog, out: Path, *, plain: bool = False, jobs: int | Non
                         "unprotected preview with --plain")
     box: dict[str, SealResult] = {}
 
-    def seal(plain_dir: Path) -> None:
-        box["seal"] = seal_site(plain_dir, out, readers, title=catalog.title)
+    def seal(plain_dir: Path, products: list[Product]) -> None:
+        groups_of = site_groups(products, catalog.vocabulary.release_groups)
+        box["seal"] = seal_site(plain_dir, out, readers, groups_of=groups_of,
+                                title=catalog.title)
 
     result = build_site(catalog, out, plain=False, jobs=jobs, progress=progress, seal=seal)
     return Published(result, box.get("seal"))
+
+
+def site_groups(products: Sequence[Product], release_groups: Mapping[str, frozenset[str]]
+                ) -> Callable[[str], frozenset[str] | None] | None:
+    """``groups_of(site path)`` for :func:`~pzbuild.seal.seal_site`: everything below
+    ``products/<id>/`` of a restricted product (its page, record, SHA256SUMS, data files and
+    whatever else the site puts there; also below the old id of a promoted product, where
+    its redirect and a copy of its record live) opens only to the readers of its groups.
+    None when no product is restricted."""
+    restricted: dict[str, frozenset[str]] = {}
+    for p in products:
+        groups = access_groups(p.meta, release_groups)
+        if groups is None:
+            continue
+        restricted[p.id] = groups
+        old = _promoted_from(p.meta)
+        if old is not None:
+            restricted.setdefault(old, groups)
+    if not restricted:
+        return None
+
+    def groups_of(path: str) -> frozenset[str] | None:
+        parts = path.split("/")
+        if parts[0] != "products":
+            return None
+        # products/official/<slug>/... or products/user/<owner>/<slug>/...
+        for end in (3, 4):
+            found = restricted.get("/".join(parts[1:end]))
+            if found is not None and len(parts) > end:
+                return found
+        return None
+
+    return groups_of
+
+
+def _promoted_from(meta: Mapping[str, Any]) -> str | None:
+    prov = meta.get("provenance")
+    moved = prov.get("promoted_from") if isinstance(prov, Mapping) else None
+    old = moved.get("id") if isinstance(moved, Mapping) else None
+    return old if isinstance(old, str) and old else None
 
 
 def demo_reader(catalog: Catalog) -> tuple[Reader, Path]:

@@ -11,9 +11,12 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import functools
+import gzip
 import hashlib
 import http.server
 import json
+import os
+import re
 import shutil
 import threading
 from collections.abc import Iterator
@@ -39,11 +42,14 @@ from pzbuild.seal.format import (
     BLOB_DIR,
     HEADER_SIZE,
     TAG_SIZE,
+    BlobSealer,
+    ClassKey,
     KeyFormatError,
     NotInSite,
     PrivateKeyGiven,
     SealError,
     b64u,
+    blob_size,
     canonical_public_key,
     fingerprint,
     load_private_key,
@@ -138,8 +144,10 @@ def make_plain_site(dest: Path, *, big: int = 3 * SMALL + 5) -> PlainSite:
     (dest / "official").mkdir()
     (dest / "official" / "index.html").write_text(_page("Official", "<div id=list></div>", 1))
     (dest / "404.html").write_text(_page("Not here", "<p>404 zebracorn</p>", 0))
-    (dest / "sitemap.xml").write_text(f"<urlset><url>products/{SECRET_ID}/</url></urlset>")
-    (dest / "sitemap.xml.gz").write_bytes(b"\x1f\x8bzebracorn")
+    sitemap = "<urlset>" + "".join(f"\n  <url>\n    <loc>https://zebracorn.example/products/"
+                                   f"{pid}/</loc>\n  </url>" for pid, _ in products) + "\n</urlset>"
+    (dest / "sitemap.xml").write_text(sitemap)
+    (dest / "sitemap.xml.gz").write_bytes(gzip.compress(sitemap.encode(), mtime=0))
     (dest / "assets" / "pzbuild").mkdir(parents=True)
     (dest / "assets" / "pzbuild" / "pz-extra-script.js").write_text("// zebracorn\n")
     (dest / "assets" / "stylesheets").mkdir(parents=True)
@@ -236,10 +244,70 @@ def test_every_plain_file_opens_for_a_reader_of_every_group(sealed: Sealed) -> N
                                 + b'_pz/session.js" defer></script>', b"") == original
         elif path in ("catalog.json", "search/search_index.json"):
             assert json.loads(data) == json.loads(original)  # order restored
+        elif path.startswith("sitemap.xml"):
+            assert _sitemap_urls(data) == _sitemap_urls(original) - {
+                f"https://zebracorn.example/products/{RESTRICTED_ID}/"}
         else:
             assert data == original, path
     assert {"sitemap.xml", "sitemap.xml.gz", "404.html"} <= expected
     assert opened.read("") == opened.read("index.html")
+
+
+def _sitemap_urls(data: bytes) -> set[str]:
+    text = (gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data).decode()
+    return set(re.findall(r"<loc>([^<]*)</loc>", text))
+
+
+def test_the_sitemaps_leave_restricted_pages_out_for_everyone(sealed: Sealed) -> None:
+    plain, site, alice, bob, _ = sealed
+    for key in (alice, bob):
+        opened = open_sealed(site, key)
+        for name in ("sitemap.xml", "sitemap.xml.gz"):
+            urls = _sitemap_urls(opened.read(name))
+            assert f"https://zebracorn.example/products/{SECRET_ID}/" in urls
+            assert not [u for u in urls if RESTRICTED_ID in u], name
+    unrestricted = plain.root.parent / "unrestricted"
+    seal_site(plain.root, unrestricted, [reader("bob", bob)])
+    assert open_sealed(unrestricted, bob).read("sitemap.xml") == (
+        plain.root / "sitemap.xml").read_bytes()
+
+
+@pytest.mark.parametrize("size", [0, 1, SMALL - 1, SMALL, SMALL + 1, 3 * SMALL + 5])
+def test_the_blob_sealer_writes_the_format(tmp_path: Path, size: int) -> None:
+    """BlobSealer (the build's, from a file or from bytes) writes blobs that open_bytes
+    reads, of the documented size; a file that is not the size it was said to be fails."""
+    from pzbuild.seal.format import open_bytes
+
+    key = ClassKey(1, os.urandom(32), os.urandom(16))
+    data = os.urandom(size)
+    src = tmp_path / "plain.bin"
+    src.write_bytes(data)
+    sealer = BlobSealer(SMALL)
+    for i, source in enumerate((data, None)):
+        out = tmp_path / f"blob{i}"
+        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+        try:
+            if source is None:
+                with open(src, "rb", buffering=0) as fh:
+                    written = sealer.seal(fh, size, fd, key, b"id" * 16, path="x")
+            else:
+                written = sealer.seal(source, size, fd, key, b"id" * 16, path="x")
+        finally:
+            os.close(fd)
+        blob = out.read_bytes()
+        assert written == len(blob) == blob_size(size, SMALL)
+        assert open_bytes(blob, key, b"id" * 16, size, SMALL, path="x") == data
+        with pytest.raises(Tampered):
+            open_bytes(blob, key, b"other-id" * 4, size, SMALL, path="x")
+    for wrong in (size + 1, max(0, size - 1)):
+        if wrong == size:
+            continue
+        fd = os.open(tmp_path / f"bad{wrong}", os.O_WRONLY | os.O_CREAT)
+        try:
+            with open(src, "rb", buffering=0) as fh, pytest.raises(SealError, match="x: the file"):
+                sealer.seal(fh, wrong, fd, key, b"id" * 16, path="x")
+        finally:
+            os.close(fd)
 
 
 def test_one_mebibyte_chunks_default(tmp_path: Path) -> None:

@@ -10,12 +10,15 @@ docs/sealing.md.
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import json
 import os
 import re
 import shutil
+import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,14 +31,13 @@ from .format import (
     KEYSTORE,
     MAX_CHUNK_SIZE,
     VERSION,
+    BlobSealer,
     ClassKey,
     FileEntry,
     Manifest,
     SealError,
-    blob_size,
     load_public_key,
     seal_bytes,
-    seal_stream,
     wrap_for_reader,
 )
 from .shell import RESERVED, content_type, is_download, theme_public_files, write_shell
@@ -47,6 +49,13 @@ GroupsOf = Callable[[str], "set[str] | frozenset[str] | None"]
 MARKER = ".pzbuild-site"
 #: Shared JSON files whose entries may belong to restricted products: array, link field.
 AGGREGATES = {"catalog.json": ("products", "url"), "search/search_index.json": ("docs", "location")}
+#: The sitemaps list every page: restricted pages are left out of the shared copy.
+SITEMAPS = ("sitemap.xml", "sitemap.xml.gz")
+_URL_BLOCK = re.compile(rb"\s*<url>.*?</url>", re.S)
+_LOC = re.compile(rb"<loc>\s*([^<]*?)\s*</loc>")
+#: Threads that seal files at once: the work is reading, encrypting and writing, and
+#: AES-GCM and file I/O release the GIL.
+WORKERS = min(8, 2 * (os.cpu_count() or 1))
 _BODY_END = re.compile(rb"</body\s*>", re.IGNORECASE)
 _TAG = re.compile(rb"<(script|link)\b[^>]*>", re.IGNORECASE)
 _EXTERNAL_URL = re.compile(rb"""\b(?:src|href)\s*=\s*["']?((?:https?:)?//[^"'\s>]+)""",
@@ -144,23 +153,34 @@ def seal_site(plain_dir: Path, out_dir: Path, readers: list[Reader], *,
         for rel in result.public:
             (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(plain_dir / rel, tmp / rel)
-        for rel, groups in plan.items():
-            key = keys[klass[groups]]
-            data = _page_bytes(rel, plain_dir / rel, held_back)
+        hidden = _restricted_pages(plan)
+        blobs = str(tmp / BLOB_DIR)
+
+        def seal_one(rel: str, sealer: BlobSealer) -> tuple[FileEntry, int, set[str]]:
+            key = keys[klass[plan[rel]]]
+            data = _page_bytes(rel, plain_dir / rel, held_back, hidden)
+            external: set[str] = set()
             if rel.endswith(".html") and not is_download(rel):
                 html = data if data is not None else (plain_dir / rel).read_bytes()
-                for url in _external(html):
-                    result.external.setdefault(url, []).append(rel)
-            entry = _seal_file(tmp, rel, plain_dir / rel, data, key, chunk_size)
-            manifests[key.index].files[rel] = entry
+                external = _external(html)
+            entry, written = _seal_file(blobs, rel, plain_dir / rel, data, key, sealer)
+            return entry, written, external
+
+        # the largest first (data files), so that no thread is left with a big one at the end
+        order = sorted(plan, key=lambda r: not is_download(r))
+        for rel, (entry, written, external) in _in_threads(order, seal_one, chunk_size):
+            manifests[entry.key].files[rel] = entry
             result.bytes_in += entry.size
+            result.bytes_out += written
+            for url in external:
+                result.external.setdefault(url, []).append(rel)
         keystore = _keystore(tmp, build, keys, klass, manifests, current, result)
         (tmp / KEYSTORE).write_text(json.dumps(keystore, indent=1) + "\n", encoding="utf-8")
         result.shell_sha256 = write_shell(tmp, title)
         (tmp / MARKER).write_text(json.dumps({"build": build.hex(), "generator":
                                               f"pzbuild {__version__} (sealed)"}) + "\n",
                                   encoding="utf-8")
-        result.bytes_out = sum(p.stat().st_size for p in tmp.rglob("*") if p.is_file())
+        result.bytes_out += _size_outside(tmp, BLOB_DIR)
         _replace(tmp, out_dir)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -178,8 +198,9 @@ def _keystore(out: Path, build: bytes, keys: dict[int, ClassKey],
     for i, manifest in manifests.items():
         data = manifest.to_bytes()
         blob_id = keys[i].manifest_id()
-        (out / BLOB_DIR / blob_id.hex()).write_bytes(
-            seal_bytes(data, keys[i], blob_id, manifest.chunk_size))
+        blob = seal_bytes(data, keys[i], blob_id, manifest.chunk_size)
+        (out / BLOB_DIR / blob_id.hex()).write_bytes(blob)
+        result.bytes_out += len(blob)
         sealed.append({"key": i, "blob": blob_id.hex(), "size": len(data)})
     wrapped: dict[str, Any] = {}
     held_by_someone = {0} if readers else set()
@@ -234,17 +255,25 @@ def _replace(tmp: Path, out_dir: Path) -> None:
 
 
 def _walk(root: Path) -> list[str]:
-    """Every file of the plain site, sorted; linked folders are followed, but not into a
-    folder that holds them (a cycle)."""
-    out = []
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
-        here = os.path.realpath(dirpath)
-        dirnames[:] = sorted(d for d in dirnames if not _holds(
-            os.path.realpath(os.path.join(dirpath, d)), here))
-        for name in sorted(filenames):
-            path = Path(dirpath) / name
-            if path.is_file():
-                out.append(path.relative_to(root).as_posix())
+    """Every file of the plain site, sorted by folder; linked folders are followed, but not
+    into a folder that holds them (a cycle)."""
+    out: list[str] = []
+
+    def visit(folder: str, rel: str) -> None:
+        with os.scandir(folder) as it:
+            entries = sorted(it, key=lambda e: e.name)
+        subdirs = []
+        for e in entries:
+            if e.is_dir():  # follows a link, as is_file does
+                if not e.is_symlink() or not _holds(os.path.realpath(e.path),
+                                                    os.path.realpath(folder)):
+                    subdirs.append(e)
+            elif e.is_file():
+                out.append(rel + e.name)
+        for e in subdirs:
+            visit(e.path, f"{rel}{e.name}/")
+
+    visit(str(root), "")
     for rel in out:
         if rel in RESERVED or rel.startswith("_pz/"):
             raise SealError(f"the plain site has {rel}, a name the sealed site needs for itself")
@@ -328,9 +357,36 @@ def _external(html: bytes) -> set[str]:
     return found
 
 
-def _page_bytes(rel: str, path: Path, held_back: dict[str, Any]) -> bytes | None:
+def _restricted_pages(plan: dict[str, frozenset[str] | None]) -> set[str]:
+    """The URLs (folder form, ``products/x/``) of the restricted pages."""
+    return {rel[:-len("index.html")] for rel, groups in plan.items()
+            if groups is not None and rel.endswith("index.html")}
+
+
+def _without_pages(sitemap: bytes, hidden: AbstractSet[str]) -> bytes:
+    """The sitemap without the <url> entries of the pages in ``hidden``."""
+    def keep(block: re.Match[bytes]) -> bytes:
+        loc = _LOC.search(block.group(0))
+        url = loc.group(1).decode("utf-8", "replace") if loc else ""
+        return b"" if any(url == h or url.endswith("/" + h) for h in hidden) else block.group(0)
+
+    return _URL_BLOCK.sub(keep, sitemap)
+
+
+def _page_bytes(rel: str, path: Path, held_back: dict[str, Any],
+                hidden: AbstractSet[str] = frozenset()) -> bytes | None:
     """The bytes to seal when they differ from the file's: a shared JSON file without its
-    restricted entries, or a page with the log-out script. None: seal the file as it is."""
+    restricted entries, a sitemap without the restricted pages, or a page with the log-out
+    script. None: seal the file as it is."""
+    if hidden and rel in SITEMAPS:
+        data = path.read_bytes()
+        if rel.endswith(".gz"):
+            try:
+                return gzip.compress(_without_pages(gzip.decompress(data), hidden), mtime=0)
+            except (OSError, EOFError):
+                raise SealError(f"{rel} is not a gzip file; the sealed site cannot leave the "
+                                "restricted pages out of it") from None
+        return _without_pages(data, hidden)
     if rel in held_back:
         array = AGGREGATES[rel][0]
         doc = json.loads(path.read_bytes())
@@ -349,17 +405,71 @@ def _page_bytes(rel: str, path: Path, held_back: dict[str, Any]) -> bytes | None
     return None
 
 
-def _seal_file(out: Path, rel: str, src: Path, data: bytes | None, key: ClassKey,
-               chunk_size: int) -> FileEntry:
+def _seal_file(blobs: str, rel: str, src: Path, data: bytes | None, key: ClassKey,
+               sealer: BlobSealer) -> tuple[FileEntry, int]:
+    """Seal one file (or ``data`` in its place) into the folder ``blobs``: its manifest
+    entry and the size of its blob. The source is read once, straight into the sealer."""
     blob_id = key.blob_id(rel)
-    dest = out / BLOB_DIR / blob_id.hex()
-    with dest.open("wb") as dst:
+    fd = os.open(os.path.join(blobs, blob_id.hex()),
+                 os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666)
+    try:
         if data is not None:
-            import io
-
-            size = seal_stream(io.BytesIO(data), dst, key, blob_id, chunk_size)
+            size = len(data)
+            written = sealer.seal(data, size, fd, key, blob_id, path=rel)
         else:
-            with src.open("rb") as fh:
-                size = seal_stream(fh, dst, key, blob_id, chunk_size)
-    assert dest.stat().st_size == blob_size(size, chunk_size)
-    return FileEntry(rel, blob_id.hex(), size, content_type(rel), key.index, is_download(rel))
+            with open(src, "rb", buffering=0) as fh:
+                size = os.fstat(fh.fileno()).st_size
+                if size > sealer.chunk_size and hasattr(os, "posix_fadvise"):
+                    # the kernel reads the rest ahead while the first chunks are sealed
+                    os.posix_fadvise(fh.fileno(), 0, 0, os.POSIX_FADV_WILLNEED)
+                written = sealer.seal(fh, size, fd, key, blob_id, path=rel)
+    finally:
+        os.close(fd)
+    entry = FileEntry(rel, blob_id.hex(), size, content_type(rel), key.index, is_download(rel))
+    return entry, written
+
+
+def _in_threads(items: list[str], work: Callable[[str, BlobSealer], Any], chunk_size: int
+                ) -> Iterator[tuple[str, Any]]:
+    """``(item, work(item, sealer))`` for every item, computed by :data:`WORKERS` threads
+    that take the next item as they finish one; the first error stops them and is raised."""
+    lock = threading.Lock()
+    todo = iter(items)
+    results: dict[str, Any] = {}
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        sealer = BlobSealer(chunk_size)
+        while True:
+            with lock:
+                item = None if errors else next(todo, None)
+            if item is None:
+                return
+            try:
+                results[item] = work(item, sealer)
+            except BaseException as exc:  # re-raised below, in the calling thread
+                with lock:
+                    errors.append(exc)
+                return
+
+    threads = [threading.Thread(target=run, name=f"seal-{i}", daemon=True)
+               for i in range(max(1, min(WORKERS, len(items))))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
+    for item in items:
+        yield item, results[item]
+
+
+def _size_outside(root: Path, skip: str) -> int:
+    """The bytes of the files below ``root``, but for those of its folder ``skip``."""
+    total = 0
+    for dirpath, dirnames, filenames in os.walk(root):
+        if os.path.relpath(dirpath, root).replace(os.sep, "/") == skip:
+            dirnames[:] = []
+            continue
+        total += sum(os.lstat(os.path.join(dirpath, f)).st_size for f in filenames)
+    return total
