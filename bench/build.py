@@ -46,7 +46,7 @@ GOAL_COLD = 1.5
 GOAL_ONE = 0.1
 GOAL_BYTES_PER_PRODUCT = 30_000
 SITE_SOURCES = ("mkdocs.yml", "docs/site", "site_templates")
-SITE_STAGES = ("records", "shell", "pages", "finish")  # what the site build adds
+SITE_STAGES = ("shell", "plan", "records", "pages", "finish", "swap")  # what the site build adds
 
 DRIVER = """
 import json, sys, time

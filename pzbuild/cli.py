@@ -54,16 +54,35 @@ def main() -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="text: one line per problem; json: for machines.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
-def validate(paths: tuple[Path, ...], root: Path | None, fmt: str, strict: bool) -> None:
+@click.option("--changed", is_flag=True,
+              help="PATHS are changed files (as a pre-commit hook passes them): validate the "
+                   "products holding them, or the whole catalog when one lies outside every "
+                   "product (schema/, catalog.yaml, a removed product). Missing paths are "
+                   "allowed.")
+def validate(paths: tuple[Path, ...], root: Path | None, fmt: str, strict: bool,
+             changed: bool) -> None:
     """Check products against the schema and the catalog rules.
 
-    PATHS are product folders or product.yaml files (default: the whole catalog). Every
-    problem is printed at once as `path:line:col: CODE message`; the codes are listed by
-    `pzbuild codes`. Exit 0 when valid, 1 when there are problems.
+    PATHS are product folders, product.yaml files or files of products (default: the whole
+    catalog). Every problem is printed at once as `path:line:col: CODE message`; the codes
+    are listed by `pzbuild codes`. Exit 0 when valid, 1 when there are problems.
     """
     from .errors import CatalogNotFound, ConfigError
     from .validate import validate_catalog
 
+    if changed:
+        from .config import find_root
+        from .review.changed import products_of_changed
+
+        if not paths:
+            click.echo("no changed files: nothing to validate", err=True)
+            sys.exit(0)
+        try:
+            root = find_root(root)
+        except CatalogNotFound as exc:
+            _fail_usage(exc)
+            return
+        paths = tuple(products_of_changed(root, paths) or ())
     for p in paths:
         if not p.exists():
             _fail_usage(click.BadParameter(f"{p} does not exist", param_hint="PATHS"))
@@ -133,6 +152,43 @@ def new(path: Path, product_type: str, main_file: Path, name: str | None, table:
         click.echo(f"{len(result.placeholders)} TODO values to fill in: "
                    f"{', '.join(p.lstrip('/').replace('/', '.') for p in result.placeholders)}")
         click.echo(f"then run: pzbuild validate {path}")
+
+
+@main.command()
+@click.argument("product_id")
+@click.option("--as", "as_slug", default=None, metavar="SLUG",
+              help="The slug of the official product (default: the user product's slug).")
+@ROOT_OPTION
+def promote(product_id: str, as_slug: str | None, root: Path | None) -> None:
+    """Move the user product PRODUCT_ID (user/<owner>/<slug>) into the official section.
+
+    The folder moves with `git mv` to products/official/<slug>, so that it keeps its
+    history; its product.yaml records provenance.promoted_from (the old id and today's
+    date), and derived_from references to the old id in other products are rewritten. The
+    built site keeps the old URL as a redirect. Nothing is committed: the command prints the
+    `git commit` to run. Exit 2 when the product cannot be promoted (not a git checkout, no
+    such product, the target exists, uncommitted changes in the product folder, a bad id or
+    slug), 1 when the product is invalid (its problems are printed).
+    """
+    from .promote import PromoteError, commit_command
+    from .promote import promote as promote_product
+
+    catalog = _catalog_or_exit(root)
+    try:
+        result = promote_product(catalog, product_id, as_slug=as_slug)
+    except PromoteError as exc:
+        for problem in exc.problems:
+            click.echo(problem.format(), err=True)
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(1 if exc.problems else 2)
+    click.echo(f"moved {result.old_folder} -> {result.new_folder} (git mv)")
+    click.echo(f"recorded provenance.promoted_from {{id: {result.old_id}, date: {result.date}}} "
+               f"in {result.new_folder}/product.yaml")
+    for path in result.rewritten:
+        click.echo(f"rewrote derived_from {result.old_id} -> {result.new_id} in {path}")
+    click.echo("nothing is committed yet; review the change (git status, git diff --staged, "
+               "git diff), then run:")
+    click.echo(f"  {commit_command(result, catalog.root)}")
 
 
 @main.command("inspect")
@@ -530,6 +586,86 @@ def serve(port: int, host: str, jobs: int | None, root: Path | None, sealed: boo
         _fail_usage(Exception(f"cannot serve on {host}:{port}: {exc}"))
     except KeyboardInterrupt:
         pass
+
+
+# -- the pull-request flow ------------------------------------------------------------------
+
+@main.command()
+@click.option("--base", required=True, metavar="REF",
+              help="The branch the pull request goes into, e.g. origin/main.")
+@click.option("--head", default=None, metavar="REF",
+              help="The commit to review (default: the working tree, i.e. HEAD with its "
+                   "uncommitted and untracked files; in CI, the checked-out pull request).")
+@click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown",
+              show_default=True, help="markdown: a comment for the pull request; json: for "
+                                      "machines.")
+@ROOT_OPTION
+def review(base: str, head: str | None, fmt: str, root: Path | None) -> None:
+    """Report what a pull request changes, for reviewers: products added, changed (field by
+    field, files, size and rows) and removed, the validity of each, and the changes that
+    need a maintainer (official products, access/, schema/, catalog.yaml, the site's
+    templates, .github/, deletions).
+
+    The head is compared with its merge base with --base, as GitHub shows the pull request;
+    the whole head catalog is validated, and the access list when it changes. Exit 0 when
+    the head is valid, 1 when anything is invalid or .github/CODEOWNERS is missing or out of
+    date (`pzbuild codeowners`), 2 when the comparison cannot
+    be made (not a git repository, an unknown ref, a shallow clone without the base: fetch
+    with `fetch-depth: 0`).
+    """
+    from .config import find_root
+    from .errors import CatalogNotFound
+    from .gitrepo import GitError
+    from .review import review as review_changes
+    from .review import to_json, to_markdown
+
+    try:
+        result = review_changes(find_root(root), base, head)
+    except (CatalogNotFound, GitError) as exc:
+        _fail_usage(exc)
+        return
+    click.echo(to_json(result) if fmt == "json" else to_markdown(result), nl=fmt == "json")
+    counts = {s: len(result.by_status(s)) for s in ("added", "changed", "removed")}
+    click.echo(f"{counts['added']} added, {counts['changed']} changed, {counts['removed']} "
+               f"removed; {len(result.errors)} errors; flags: "
+               f"{', '.join(f.kind for f in result.flags) or 'none'}", err=True)
+    sys.exit(0 if result.ok else 1)
+
+
+@main.command()
+@click.option("--check", is_flag=True,
+              help="Write nothing; exit 1 when .github/CODEOWNERS is missing or out of date.")
+@ROOT_OPTION
+def codeowners(check: bool, root: Path | None) -> None:
+    """Write .github/CODEOWNERS from the maintainers of catalog.yaml.
+
+    Maintainers are listed in catalog.yaml as `maintainers: [{handle, name}]`, a handle
+    being a GitHub user or organisation/team. The file makes a maintainer's approval
+    necessary for changes to official products, access/, schema/, catalog.yaml, the site's
+    templates and pages, and .github/ itself. Exit 1 when the maintainers are invalid
+    (codes G9xx) or, with --check, when the file is missing or out of date.
+    """
+    from .codeowners import CODEOWNERS, check_codeowners, write_codeowners
+    from .config import find_root
+    from .errors import CatalogNotFound
+
+    try:
+        catalog_root = find_root(root)
+    except CatalogNotFound as exc:
+        _fail_usage(exc)
+        return
+    if check:
+        result = check_codeowners(catalog_root)
+        wrote = False
+    else:
+        result, wrote = write_codeowners(catalog_root)
+    for problem in result.problems:
+        click.echo(problem.format(), err=True)
+    if result.ok:
+        owners = ", ".join(f"@{h}" for h in result.maintainers.handles)
+        state = "wrote" if wrote else "up to date:"
+        click.echo(f"{state} {catalog_root / CODEOWNERS} ({owners})", err=True)
+    sys.exit(0 if result.ok else 1)
 
 
 if __name__ == "__main__":  # pragma: no cover

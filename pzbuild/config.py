@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import CatalogNotFound, ConfigError
+from .model import GROUP_RE
 from .yamlload import DEFAULT_MAX_BYTES, load_yaml_file
 
 
@@ -28,6 +29,8 @@ class Vocabulary:
     product_types: dict[str, ProductType]
     releases: dict[str, str]  # id -> display name
     column_roles: dict[str, dict[str, str]]  # role -> {ucd, description}
+    #: releases open only to readers of some groups: id -> groups (absent: every reader)
+    release_groups: dict[str, frozenset[str]] = field(default_factory=dict)
 
     @classmethod
     def from_data(cls, data: Any, path: str) -> Vocabulary:
@@ -47,9 +50,23 @@ class Vocabulary:
             releases = {k: str(v["display_name"]) for k, v in data["releases"].items()}
             roles = {k: {"ucd": str(v["ucd"]), "description": str(v.get("description", ""))}
                      for k, v in data["column_roles"].items()}
+            release_groups = {k: _groups(v["groups"], f"{path}: releases.{k}.groups")
+                              for k, v in data["releases"].items() if v.get("groups") is not None}
         except (KeyError, TypeError, AttributeError) as exc:
             raise ConfigError(f"{path}: C701 vocabulary is malformed near {exc}") from exc
-        return cls(types, releases, roles)
+        return cls(types, releases, roles, release_groups)
+
+
+def _groups(value: Any, where: str) -> frozenset[str]:
+    """A non-empty list of group names (the form of an owner handle), as a set."""
+    if not isinstance(value, list) or not value:
+        raise ConfigError(f"{where}: C701 must be a non-empty list of group names, e.g. "
+                          "[desi], not " + repr(value)[:60])
+    for g in value:
+        if not isinstance(g, str) or not GROUP_RE.match(g):
+            raise ConfigError(f"{where}: C701 group {g!r} must be lower-case letters, digits "
+                              "and '-' (at most 64)")
+    return frozenset(value)
 
 
 @dataclass(frozen=True)
@@ -124,8 +141,16 @@ def load_catalog(root: Path | None = None) -> Catalog:
             title=str(data.get("title", "Photo-z Catalog")),
             description=str(data.get("description", "")),
             site_url=str(data.get("site_url", "")),
-            maintainers=list(data.get("maintainers") or []),
+            maintainers=_maintainers(data.get("maintainers")),
             limits=limits,
         )
     except (TypeError, ValueError, AttributeError) as exc:
         raise ConfigError(f"catalog.yaml: C701 invalid setting: {exc}") from exc
+
+
+def _maintainers(value: Any) -> list[dict[str, str]]:
+    """The mapping entries of ``maintainers``; pzbuild.codeowners checks the list itself,
+    with the line of every problem (codes G9xx)."""
+    if not isinstance(value, list):
+        return []
+    return [{str(k): str(v) for k, v in m.items()} for m in value if isinstance(m, dict)]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -9,6 +11,9 @@ from typing import Any
 from .yamlload import LoadedYaml
 
 SECTIONS = ("official", "user")
+#: A group of readers (access/users.yaml ``groups``, product.yaml ``access.groups``): the
+#: form of an owner handle.
+GROUP_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
 
 @dataclass
@@ -73,3 +78,16 @@ class Product:
     def roles(self) -> dict[str, str]:
         cols = self.meta.get("columns") or {}
         return {k: v for k, v in cols.items() if isinstance(v, str)}
+
+
+def access_groups(meta: Mapping[str, Any], release_groups: Mapping[str, frozenset[str]]
+                  ) -> frozenset[str] | None:
+    """The groups whose readers may open a product (None: every reader): its
+    ``access.groups``, else the groups of its release (vocabulary.yaml). A product of a
+    restricted release may narrow the release's groups, never widen them (rule R416)."""
+    access = meta.get("access")
+    groups = access.get("groups") if isinstance(access, Mapping) else None
+    if isinstance(groups, list) and groups:
+        return frozenset(str(g) for g in groups)
+    release = meta.get("release")
+    return release_groups.get(release) if isinstance(release, str) else None

@@ -61,6 +61,15 @@ CODES: dict[str, tuple[Severity, str]] = {
     "R413": (Severity.ERROR, "a value still holds a placeholder left by `pzbuild new`"),
     "R414": (Severity.ERROR, "the product type needs a tabular main file"),
     "R415": (Severity.ERROR, "a column is given two roles"),
+    "R416": (Severity.ERROR, "access.groups names a group its restricted release is not open "
+             "to"),
+    "R417": (Severity.WARNING, "no reader of the access list is in a group the product is "
+             "open to"),
+    "R418": (Severity.ERROR, "derived_from links products open to different groups: one's "
+             "name would show to readers of the other"),
+    "R419": (Severity.ERROR, "provenance.promoted_from names a product that is in the "
+             "catalog"),
+    "R420": (Severity.ERROR, "two products were promoted from the same id"),
     # F: files of a product
     "F501": (Severity.ERROR, "a listed file does not exist"),
     "F502": (Severity.ERROR, "a file path leaves the product folder"),
@@ -92,6 +101,14 @@ CODES: dict[str, tuple[Severity, str]] = {
     "A810": (Severity.ERROR, "expires is not a date YYYY-MM-DD"),
     "A811": (Severity.WARNING, "a reader's access has expired: the build leaves them out"),
     "A812": (Severity.WARNING, "no current reader: nobody can open the sealed site"),
+    # G: maintainers, CODEOWNERS and the review of a pull request
+    "G901": (Severity.ERROR, "catalog.yaml lists no maintainers"),
+    "G902": (Severity.ERROR, "a maintainer has no handle"),
+    "G903": (Severity.ERROR, "a maintainer's handle is not a valid GitHub handle"),
+    "G904": (Severity.WARNING, "a maintainer is listed twice"),
+    "G905": (Severity.ERROR, ".github/CODEOWNERS is missing"),
+    "G906": (Severity.ERROR, ".github/CODEOWNERS does not match the maintainers of "
+             "catalog.yaml"),
 }
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .checks import ProductContext, product_checks
+from .checks.access import check_groups
 from .checks.catalog import check_provenance, check_unique
 from .checks.files import safe_relative
 from .checks.memo import CheckMemo
@@ -88,6 +89,7 @@ def validate_catalog(root: Path | None = None, paths: Iterable[Path] | None = No
     chosen_ids = {s.id for s in chosen}
     report.problems.extend(p for p in check_unique(loaded) if p.product in chosen_ids)
     report.problems.extend(check_provenance(chosen, loaded))
+    report.problems.extend(check_groups(catalog, chosen, loaded))
     report.problems = sort_problems(report.problems)
     bad = {p.product for p in report.errors}
     report.products = [p for p in report.products if p.id not in bad]

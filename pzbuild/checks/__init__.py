@@ -35,11 +35,12 @@ ProductCheck = Callable[[ProductContext], Iterator[Problem]]
 
 def product_checks() -> list[ProductCheck]:
     """The product checks, in the order they run (files before columns)."""
-    from . import columns, files, metadata, schema
+    from . import access, columns, files, metadata, schema
 
     return [
         schema.check_schema,
         metadata.check_type_and_release,
+        access.check_release_groups,
         metadata.check_licence,
         metadata.check_orcids,
         metadata.check_placeholders,

@@ -1,7 +1,8 @@
-"""Checks across products: unique ids and names, provenance links and cycles."""
+"""Checks across products: unique ids and names, provenance links, cycles and promotions."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from ..model import Submission
@@ -57,6 +58,45 @@ def check_provenance(subs: list[Submission], all_subs: list[Submission]) -> Iter
                     loop = " → ".join([sub.id, *cycle])
                     yield Problem("R411", f"provenance.derived_from.{i}: makes a cycle: {loop}",
                                   sub.meta.locate(ptr), sub.id)
+    yield from check_promotions(subs, all_subs)
+
+
+def check_promotions(subs: list[Submission], all_subs: list[Submission]) -> Iterator[Problem]:
+    """provenance.promoted_from: an id no product has (its URL becomes a redirect), named by
+    one product only, and a real date. Its form is checked by the schema."""
+    import datetime as dt
+
+    ids = {s.id.casefold(): s.id for s in all_subs}
+    first: dict[str, str] = {}
+    for s in sorted(all_subs, key=lambda s: s.id):
+        old = _promoted_from(s).get("id")
+        if isinstance(old, str):
+            first.setdefault(old.casefold(), s.id)
+    for sub in subs:
+        moved = _promoted_from(sub)
+        old, date = moved.get("id"), moved.get("date")
+        if isinstance(old, str) and old.casefold() in ids:
+            yield Problem("R419", f"provenance.promoted_from.id: '{old}' is the id of a "
+                          f"product of the catalog ({ids[old.casefold()]}); a promoted "
+                          "product's old id must stay free for the redirect to it",
+                          sub.meta.locate("/provenance/promoted_from/id"), sub.id)
+        elif isinstance(old, str) and first.get(old.casefold(), sub.id) != sub.id:
+            yield Problem("R420", f"provenance.promoted_from.id: {first[old.casefold()]} was "
+                          f"promoted from '{old}' too; an old id can lead to one product only",
+                          sub.meta.locate("/provenance/promoted_from/id"), sub.id)
+        if isinstance(date, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", date):
+            try:
+                dt.date.fromisoformat(date)
+            except ValueError:
+                yield Problem("S204", f"provenance.promoted_from.date: '{date}' is not a day "
+                              "of the calendar (YYYY-MM-DD)",
+                              sub.meta.locate("/provenance/promoted_from/date"), sub.id)
+
+
+def _promoted_from(sub: Submission) -> dict[str, object]:
+    prov = sub.data.get("provenance")
+    moved = prov.get("promoted_from") if isinstance(prov, dict) else None
+    return moved if isinstance(moved, dict) else {}
 
 
 def _path_back(graph: dict[str, list[str]], start: str, goal: str) -> list[str] | None:

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from ..inspect.cache import InspectCache
 
 #: Raise when the checks change what they find, beyond a pzbuild version change.
-CHECKS_FORMAT = 1
+CHECKS_FORMAT = 2
 
 
 class CheckMemo:

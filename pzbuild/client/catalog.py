@@ -179,7 +179,7 @@ class Catalog:
         tail = [i for i in ids if i.rsplit("/", 1)[-1] == pid.rsplit("/", 1)[-1]]
         close = difflib.get_close_matches(pid, ids, n=3, cutoff=0.6)
         suggestions = list(dict.fromkeys(tail + close))[:3]
-        raise ProductNotFound(str(product_id), suggestions, self.site)
+        raise ProductNotFound(str(product_id), suggestions, self.site, sealed=self.sealed)
 
     def _entry(self, product_id: str) -> dict[str, Any]:
         return self._entries[self._resolve(product_id)]

@@ -26,11 +26,14 @@ class ProductNotFound(_Missing):
     ``suggestions`` holds close ids, best first."""
 
     def __init__(self, product_id: str, suggestions: list[str] | None = None,
-                 site: str | None = None) -> None:
+                 site: str | None = None, *, sealed: bool = False) -> None:
         self.product_id = product_id
         self.suggestions = list(suggestions or [])
         where = f" at {site}" if site else ""
         msg = f"no product {product_id!r} in the catalog{where}"
+        if sealed:  # the reader cannot tell a restricted product from a missing one
+            msg += (", or it is not open to you: a product restricted to groups your key is "
+                    "not in is left out of everything your key opens")
         if self.suggestions:
             msg += "; did you mean " + " or ".join(repr(s) for s in self.suggestions) + "?"
         else:

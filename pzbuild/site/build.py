@@ -18,43 +18,59 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .. import __version__
 from ..config import Catalog
 from ..inspect import InspectCache, inspect_products
 from ..inspect.cache import CACHE_DIR
+from ..inspect.cache import FORMAT_VERSION as INSPECT_FORMAT
+from ..model import Product
 from ..problems import Problem
 from ..validate import validate_catalog
 from .errors import OutputNotASite, SealingUnavailable
 from .files import link_tree
-from .history import ProductFiles, product_history
+from .history import product_files, product_history
 from .output import (
     check_output,
     discard,
     empty_trash,
+    move_back,
+    move_folders,
     new_folder,
     site_build_id,
     swap_in,
     write_marker,
 )
-from .records import catalog_entry, catalog_record, product_record, record_json, used_by
+from .records import (
+    catalog_entry,
+    catalog_record,
+    derived_from,
+    product_record,
+    product_url,
+    record_json,
+    used_by,
+)
+from .redirects import write_redirects
 from .render import RenderContext, RenderTask, render_all
 from .search import INDEX, SITEMAP, search_entry, write_search_index, write_sitemap
 from .shell import PREVIEW_BANNER, build_shell, hash_tree, load_templates, shell_key
-from .state import SiteState, product_hash, state_path
+from .state import ProductState, SiteState, product_fingerprint, state_path
 from .template import TEMPLATE_PATHS
 
 #: progress(stage, done, total), called as a stage advances.
 Progress = Callable[[str, int, int], None]
-#: The sealing stage: takes the folder of the plain site, writes the sealed one.
-SealStage = Callable[[Path], object]
+#: The sealing stage: takes the folder of the plain site and the products in it (for their
+#: access groups), writes the sealed one.
+SealStage = Callable[[Path, list[Product]], object]
 
 SITE_CACHE = "site"
-#: Modules of this package that do not change what a product folder holds (records and the
-#: page template are hashed as such): editing them does not make every page render again.
+#: Modules of this package that change neither what a product folder holds nor the entries
+#: of the lists kept in the build state (the page template is hashed as such): editing them
+#: does not make every page render again.
 _NOT_RENDERING = frozenset({
-    "__init__.py", "build.py", "errors.py", "history.py", "output.py", "progress.py",
-    "records.py", "search.py", "serve.py", "shell.py", "shell_pages.py", "state.py"})
+    "__init__.py", "build.py", "errors.py", "output.py", "progress.py", "redirects.py",
+    "serve.py", "shell.py", "shell_pages.py", "state.py"})
 
 
 @dataclass
@@ -107,19 +123,8 @@ def build_site(catalog: Catalog, out: Path, *, plain: bool = True, jobs: int | N
     products = report.products
     result.products = len(products)
     with step("history"):
-        history = product_history(catalog.root, [
-            ProductFiles(p.id, p.folder, tuple(f.path for f in p.files)) for p in products])
+        history = product_history(catalog.root, [product_files(p) for p in products])
     result.warnings += history.warnings
-    with step("inspect", len(products)):
-        with InspectCache(catalog.root) as cache:
-            summaries = inspect_products(products, cache, jobs=jobs)
-    with step("records"):
-        names = {p.id: str(p.meta.get("name", p.id)) for p in products}
-        derived = used_by(products)
-        records = [product_record(p, s, catalog.vocabulary, history.dates[p.id], names,
-                                  derived.get(p.id, ()))
-                   for p, s in zip(products, summaries, strict=True)]
-        texts = [record_json(r) for r in records]
     with step("shell"):
         shell, result.shell_built, warnings = _shell(catalog, cache_dir,
                                                      PREVIEW_BANNER if plain else None)
@@ -127,49 +132,99 @@ def build_site(catalog: Catalog, out: Path, *, plain: bool = True, jobs: int | N
     result.warnings += warnings
 
     state_file = state_path(cache_dir, target)
+    journal = state_file.with_suffix(".moves")
+    move_back(journal)  # folders a killed build had moved out of the site
     state = SiteState.load(state_file)
     previous = target if state.build_id and site_build_id(target) == state.build_id else None
-    renderer = renderer_digest()
+    with step("plan"):
+        names = {p.id: str(p.meta.get("name", p.id)) for p in products}
+        derived = used_by(products)
+        common = [renderer_digest(), str(INSPECT_FORMAT),
+                  repr(sorted(catalog.vocabulary.column_roles.items())),
+                  repr(sorted(catalog.vocabulary.product_types.items())),
+                  repr(sorted(catalog.vocabulary.releases.items()))]
+        fingerprints = {p.id: product_fingerprint(
+            p.id, p.meta, p.folder, [f.path for f in p.files],
+            [*common, templates[p.section].digest, repr(history.products.get(p.id)),
+             json.dumps([[t, names.get(t)] for t in _links(p, derived)], ensure_ascii=False)])
+            for p in products}
+        kept = {p.id: state.products[p.id] for p in products
+                if previous is not None and p.id in state.products
+                and state.products[p.id].fingerprint == fingerprints[p.id]
+                and (previous / product_url(p.id) / "index.html").is_file()}
+        todo = [p for p in products if p.id not in kept]
+    with step("inspect", len(todo)):
+        with InspectCache(catalog.root) as cache:
+            summaries = inspect_products(todo, cache, jobs=jobs)
+    with step("records"):
+        records = [product_record(p, s, catalog.vocabulary, history.products[p.id].dates,
+                                  names, derived.get(p.id, ()), history.products[p.id])
+                   for p, s in zip(todo, summaries, strict=True)]
+        texts = [record_json(r) for r in records]
+        made = {r["id"]: ProductState(fingerprints[r["id"]], catalog_entry(r), search_entry(r),
+                                      _redirect(r)) for r in records}
+
     build_id = uuid.uuid4().hex
-    hashes: dict[str, str] = {}
     tmp = new_folder(target)
     try:
-        with step("pages", len(records)) as tick:
+        with step("pages", len(products)) as tick:
             link_tree(shell, tmp, skip=["products", INDEX, SITEMAP, SITEMAP + ".gz"])
-            tasks = []
-            for record, text, product in zip(records, texts, products, strict=True):
-                pid, url = record["id"], record["url"]
-                hashes[pid] = product_hash(text, templates[record["section"]].digest, renderer)
-                if (previous is not None and state.products.get(pid) == hashes[pid]
-                        and (previous / url / "index.html").is_file()):
-                    link_tree(previous / url, tmp / url)
-                    result.reused += 1
-                else:
-                    tasks.append(RenderTask(text, str(product.folder)))
+            result.reused = len(kept)
             tick(result.reused)
             ctx = RenderContext(tmp, templates, dict(catalog.vocabulary.column_roles))
+            tasks = [RenderTask(t, str(p.folder)) for t, p in zip(texts, todo, strict=True)]
             render_all(ctx, tasks, jobs, lambda n: tick(result.reused + n))
             result.rendered = len(tasks)
         with step("finish"):
-            entries = [catalog_entry(r) for r in records]
+            states = {p.id: kept.get(p.id) or made[p.id] for p in products}
+            # the redirects need the records of promoted products; those of kept products
+            # are read from their folders in the previous site
+            moved = {r["id"]: r for r in records if made[r["id"]].redirect}
+            texts_of = {r["id"]: t for r, t in zip(records, texts, strict=True)
+                        if r["id"] in moved}
+            for pid, st in kept.items():
+                if st.redirect and previous is not None:
+                    texts_of[pid] = (previous / product_url(pid) / "product.json").read_text(
+                        encoding="utf-8")
+                    moved[pid] = json.loads(texts_of[pid])
+                    # a taken old URL is found as such (the folder moves in at the swap)
+                    if st.redirect in kept:
+                        (tmp / product_url(st.redirect)).mkdir(parents=True, exist_ok=True)
+            result.warnings += write_redirects(tmp, list(moved.values()), texts_of)
+            entries = [s.entry for s in states.values()]
             (tmp / "catalog.json").write_text(
                 json.dumps(catalog_record(catalog, entries), ensure_ascii=False,
                            separators=(",", ":")), encoding="utf-8")
-            write_search_index(shell / INDEX, tmp / INDEX, (search_entry(r) for r in records))
+            write_search_index(shell / INDEX, tmp / INDEX, (s.search for s in states.values()))
             write_sitemap(shell / SITEMAP, tmp / SITEMAP, catalog.site_url,
-                          ((r["url"], r["updated"]) for r in records))
+                          ((s.entry["url"], s.entry["updated"]) for s in states.values()))
             write_marker(tmp, build_id, f"pzbuild {__version__}")
         with step("swap"):
+            if previous is not None and kept:
+                move_folders(previous, tmp, [product_url(pid).rstrip("/") for pid in kept],
+                             journal)
             swap_in(tmp, target, trash)
+            journal.unlink(missing_ok=True)
     except BaseException:
+        move_back(journal)
         discard(tmp)
         raise
-    SiteState(build_id, hashes).save(state_file)
+    SiteState(build_id, states).save(state_file)
     if seal is not None:
         with step("seal"):
-            seal(target)
+            seal(target, products)
     result.timings["total"] = time.perf_counter() - started
     return result
+
+
+def _links(product: Product, derived: dict[str, list[str]]) -> list[str]:
+    """The ids of the products that the page of ``product`` links to by name."""
+    return [*derived_from(product), *derived.get(product.id, ())]
+
+
+def _redirect(record: dict[str, Any]) -> str | None:
+    moved = (record.get("provenance") or {}).get("promoted_from")
+    return str(moved["id"]) if isinstance(moved, dict) and moved.get("id") else None
 
 
 def renderer_digest() -> str:

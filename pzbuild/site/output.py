@@ -79,6 +79,49 @@ def swap_in(new: Path, out: Path, trash: Path | None = None) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def move_folders(old: Path, new: Path, folders: list[str], journal: Path) -> None:
+    """Move the ``folders`` (relative paths) of the site ``old`` into the site being built,
+    ``new``, just before the swap: renaming a folder costs one call, however many files it
+    holds, and leaves the files (and their inodes' change times) alone. The moves are
+    written to ``journal`` first, so that :func:`move_back` can undo them after a failure
+    or, at the next build, after a kill. An empty folder at a target is replaced."""
+    journal.parent.mkdir(parents=True, exist_ok=True)
+    tmp = journal.with_name(journal.name + ".tmp")
+    tmp.write_text(json.dumps({"old": str(old), "new": str(new), "folders": folders}),
+                   encoding="utf-8")
+    os.replace(tmp, journal)
+    made: set[Path] = set()
+    try:
+        for rel in folders:
+            target = new / rel
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
+            os.rename(old / rel, target)
+    except BaseException:
+        move_back(journal)
+        raise
+
+
+def move_back(journal: Path) -> None:
+    """Undo the moves of :func:`move_folders` that are recorded in ``journal`` and whose
+    folders are still in the new site (once the swap happened, there is nothing to undo);
+    then remove the journal."""
+    try:
+        data = json.loads(journal.read_text(encoding="utf-8"))
+        old, new = Path(data["old"]), Path(data["new"])
+        folders = [str(f) for f in data["folders"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        journal.unlink(missing_ok=True)
+        return
+    if new.is_dir() and (old / MARKER).is_file():
+        for rel in folders:
+            if (new / rel).is_dir() and not (old / rel).exists():
+                (old / rel).parent.mkdir(parents=True, exist_ok=True)
+                os.rename(new / rel, old / rel)
+    journal.unlink(missing_ok=True)
+
+
 def empty_trash(trash: Path) -> threading.Thread | None:
     """Remove what :func:`swap_in` put in ``trash``, in a background thread (a daemon: what
     is left when the process ends is removed next time)."""

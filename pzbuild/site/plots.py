@@ -9,8 +9,11 @@ from the data (column names) is escaped here.
 
 from __future__ import annotations
 
+import base64
 import math
 import re
+import struct
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -181,8 +184,9 @@ def _levels(grid: np.ndarray) -> tuple[np.ndarray, list[float], bool] | None:
 
 def sky_svg(sky: Any) -> Markup | None:
     """The sky density (``main.table.sky_density``): RA growing to the left, the RA axis
-    shrunk by cos(Dec) at the field's centre, non-empty cells only, runs of one colour in a
-    row merged, one path per colour, and a colour bar. None without usable data."""
+    shrunk by cos(Dec) at the field's centre, non-empty cells only (a regular grid as one
+    image, pixel per cell; an irregular one as a path per colour), and a colour bar. None
+    without usable data."""
     if not isinstance(sky, dict):
         return None
     ra_e, dec_e = _numbers(sky.get("ra_edges")), _numbers(sky.get("dec_edges"))
@@ -203,10 +207,9 @@ def sky_svg(sky: Any) -> Markup | None:
     scale = min(440 / w_deg, 360 / h_deg)
     pw, ph = max(160.0, w_deg * scale), max(120.0, h_deg * scale)
     f = _Frame(72, 12, pw, ph, ra0, ra1, dec0, dec1, flip_x=True)
-    runs = _runs(levels)
     out = ['<g class="pz-plot__cells" shape-rendering="crispEdges" fill="none">']
-    out += _cells_uniform(runs, levels.shape, f) if _uniform(ra_e) and _uniform(dec_e) \
-        else _cells(runs, f, ra_e, dec_e)
+    out += _cells_image(levels, f) if _uniform(ra_e) and _uniform(dec_e) \
+        else _cells(_runs(levels), f, ra_e, dec_e)
     out.append("</g>")
     wraps = bool(sky.get("ra_wraps"))
     ra_col, dec_col = str(sky.get("ra_column") or "ra"), str(sky.get("dec_column") or "dec")
@@ -260,24 +263,35 @@ def _runs(levels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.nd
     return lev, rows, first, first + (ends - starts)
 
 
-def _cells_uniform(runs: tuple[np.ndarray, ...], shape: tuple[int, ...], f: _Frame
-                   ) -> list[str]:
-    """Cells on a regular grid, drawn in cell units: a group scaled to the plot (mirrored so
-    that RA grows to the left) and, per colour, one path of horizontal strokes one cell thick,
-    each a relative move from the end of the one before: about 8 characters a run."""
-    lev, rows, first, end = runs
-    out = [f'<g transform="translate({_n(f.left + f.width)} {_n(f.bottom)}) '
-           f'scale({-f.width / shape[1]:.4g} {-f.height / shape[0]:.4g})">']
-    bounds = np.flatnonzero(np.diff(lev)) + 1
-    for a, b in zip(np.r_[0, bounds].tolist(), np.r_[bounds, len(lev)].tolist(), strict=True):
-        r, j, k = rows[a:b], first[a:b], end[a:b]
-        head = f"M{j[0]} {r[0]}.5h{k[0] - j[0]}"
-        moves = zip((j[1:] - k[:-1]).tolist(), np.diff(r).tolist(), (k - j)[1:].tolist(),
-                    strict=True)
-        d = head + "".join(map("m%d %dh%d".__mod__, moves))
-        out.append(f'<path stroke="{SEQUENTIAL[int(lev[a])]}" d="{d}" />')
-    out.append("</g>")
-    return out
+def _cells_image(levels: np.ndarray, f: _Frame) -> list[str]:
+    """Cells on a regular grid as one image, a pixel per cell (transparent when empty),
+    stretched over the plot: a PNG of a 64 x 64 grid takes a kilobyte or two where a path
+    per colour took ten or more. The first pixel row is the highest Dec and the first
+    column the highest RA (RA grows to the left); pz-product.css keeps the pixels sharp."""
+    png = palette_png(levels[::-1, ::-1], SEQUENTIAL)
+    return [f'<image x="{_n(f.left)}" y="{_n(f.top)}" width="{_n(f.width)}" '
+            f'height="{_n(f.height)}" preserveAspectRatio="none" '
+            f'href="data:image/png;base64,{base64.b64encode(png).decode()}" />']
+
+
+def palette_png(levels: np.ndarray, colours: Sequence[str]) -> bytes:
+    """A PNG (8-bit palette) of a grid of colour indexes; an index < 0 is transparent."""
+    height, width = levels.shape
+    empty = len(colours)
+    pixels = np.where(levels < 0, empty, levels).astype(np.uint8)
+    raw = np.zeros((height, width + 1), dtype=np.uint8)  # each row: filter type 0, pixels
+    raw[:, 1:] = pixels
+    palette = b"".join(bytes.fromhex(c.lstrip("#")) for c in colours) + b"\0\0\0"
+    alpha = b"\xff" * empty + b"\0"
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 3, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"PLTE", palette)
+            + chunk(b"tRNS", alpha) + chunk(b"IDAT", zlib.compress(raw.tobytes(), 9))
+            + chunk(b"IEND", b""))
 
 
 def _cells(runs: tuple[np.ndarray, ...], f: _Frame, ra_e: list[float], dec_e: list[float]

@@ -17,6 +17,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from .history_view import HistoryView, history_view
 from .numbers import fmt_bytes, fmt_int
 from .pdfs import ensemble_curves
 from .plots import histogram_svg, pdf_svg, sky_svg
@@ -47,7 +48,7 @@ TEMPLATES = Path(__file__).resolve().parents[2] / "site_templates"
 TEMPLATE = "product.html.j2"
 SECTIONS = {"description": "Description", "documentation": "Documentation", "files": "Files",
             "columns": "Columns", "preview": "Preview", "plots": "Plots",
-            "provenance": "Provenance", "citation": "Citation"}
+            "provenance": "Provenance", "history": "History", "citation": "Citation"}
 
 __all__ = ["Author", "Cell", "ColumnRow", "Fact", "FileRow", "Link", "ProductPage",
            "Provenance", "product_toc", "render_product_body"]
@@ -88,6 +89,7 @@ class ProductPage:
     qp_facts: list[tuple[str, str]]
     provenance: Provenance | None
     citation: str | None
+    history: HistoryView | None = None  # dates, contributors and commits from git
 
     @property
     def sections(self) -> list[tuple[str, str]]:
@@ -145,7 +147,8 @@ class ProductPage:
             pdf_svg=pdf_svg(curves) if curves else None,
             qp_facts=qp_facts(table.get("qp")),
             provenance=provenance(rec, root, files),
-            citation=text(rec.get("citation")))
+            citation=text(rec.get("citation")),
+            history=history_view(rec))
 
 
 def _facts(rec: dict[str, Any], root: str, section: str) -> list[Fact]:
@@ -205,6 +208,7 @@ def _sections(page: ProductPage) -> list[tuple[str, str]]:
         "preview": bool(page.preview_rows),
         "plots": bool(page.nz_svg or page.sky_svg or page.pdf_svg or page.qp_facts),
         "provenance": page.provenance is not None,
+        "history": page.history is not None,
         "citation": page.citation is not None,
     }
     return [(key, title) for key, title in SECTIONS.items() if present[key]]

@@ -17,7 +17,7 @@ from typing import Any
 from ..config import Catalog, Vocabulary
 from ..inspect import ProductSummary
 from ..model import Product
-from .history import Dates
+from .history import Dates, ProductHistory
 from .plaintext import markdown_to_text
 
 VERSION = 1
@@ -36,16 +36,18 @@ def used_by(products: Iterable[Product]) -> dict[str, list[str]]:
     """Product id -> the ids of the products derived from it (the reverse of derived_from)."""
     out: dict[str, list[str]] = {}
     for p in products:
-        for target in _derived_from(p):
+        for target in derived_from(p):
             out.setdefault(target, []).append(p.id)
     return {k: sorted(set(v)) for k, v in out.items()}
 
 
 def product_record(product: Product, summary: ProductSummary, vocabulary: Vocabulary,
                    dates: Dates, names: Mapping[str, str],
-                   derived: Iterable[str] = ()) -> dict[str, Any]:
+                   derived: Iterable[str] = (), history: ProductHistory | None = None
+                   ) -> dict[str, Any]:
     """The products/<id>/product.json record. ``names`` maps every product id of the build
-    to its name (for provenance links); ``derived`` are the ids of products derived from it."""
+    to its name (for provenance links); ``derived`` are the ids of products derived from it;
+    ``history`` its commits and contributors (null in the record when not given)."""
     meta = product.meta
     pid = product.id
     url = product_url(pid)
@@ -79,19 +81,21 @@ def product_record(product: Product, summary: ProductSummary, vocabulary: Vocabu
         "license": str(meta.get("license", "")),
         "tags": [str(t) for t in meta.get("tags") or []],
         "created": dates.created, "updated": dates.updated,
+        "history": history.to_dict() if history is not None else None,
         "files": files,
         "description_file": _description_file(product, summary),
         "columns": dict(product.roles),
         "null_values": list(meta.get("null_values") or []),
         "table": _str_or_none(meta.get("table")),
         "provenance": {
-            "derived_from": [_link(t, names) for t in _derived_from(product)],
+            "derived_from": [_link(t, names) for t in derived_from(product)],
             "used_by": [_link(t, names) for t in derived],
             "software": {k: str(v) for k, v in software.items()
                          if k in ("name", "version", "url") and v is not None}
             if software else None,
             "config": _str_or_none(prov.get("config")),
             "notes": _str_or_none(prov.get("notes")),
+            "promoted_from": _promoted_from(prov.get("promoted_from")),
         },
         "citation": _str_or_none(meta.get("citation")),
         "main": summary.main.to_dict() if summary.main is not None else None,
@@ -160,10 +164,16 @@ def _author(a: Mapping[str, Any]) -> dict[str, str]:
     return out
 
 
-def _derived_from(product: Product) -> list[str]:
+def derived_from(product: Product) -> list[str]:
     prov = product.meta.get("provenance")
     items = prov.get("derived_from") if isinstance(prov, dict) else None
     return [x for x in items if isinstance(x, str)] if isinstance(items, list) else []
+
+
+def _promoted_from(value: Any) -> dict[str, str] | None:
+    if not isinstance(value, dict) or not isinstance(value.get("id"), str):
+        return None
+    return {"id": value["id"], "date": str(value.get("date", ""))}
 
 
 def _link(pid: str, names: Mapping[str, str]) -> dict[str, str]:

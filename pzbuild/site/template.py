@@ -22,6 +22,9 @@ BODY_START = "PZBUILDxSLOTxBODYxSTART"
 BODY_END = "PZBUILDxSLOTxBODYxEND"
 TOC_MARK = "PZBUILDxSLOTxTOC"
 TOC_ID = "pzbuildxslotxtoc"
+#: The id of the product's <h1> (partials/product_header.html.j2): the theme's "Skip to
+#: content" link points there instead of at the template's own heading.
+TITLE_ID = "pz-title"
 
 _INDENT = re.compile(r"\n\s+")
 
@@ -49,6 +52,7 @@ class PageTemplate:
     def from_html(cls, text: str, page_path: str) -> PageTemplate:
         """Cut the HTML of a rendered template page. Raises SiteError when a marker is
         missing (a theme that renders pages differently)."""
+        text = text.replace(f'href="#{TITLE.lower()}"', f'href="#{TITLE_ID}"')
         spans = [("body", *_span(text, f"<p>{BODY_START}</p>", f"<p>{BODY_END}</p>")),
                  ("toc", *_toc_span(text))]
         spans.sort(key=lambda s: s[1])

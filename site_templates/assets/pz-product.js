@@ -1,18 +1,139 @@
-// Product pages: the citation's Copy button. Text is copied as text, never parsed as HTML.
+// Product pages: the citation's Copy button, and the whole-product download.
+//
+// The zip is made in the browser from the product's own files, fetched through their usual
+// URLs (in a sealed site the service worker decrypts them), so the site stores no second
+// copy of the data and publishes nothing in clear. client-zip (vendor/client-zip.mjs, MIT)
+// streams the archive without compressing; it is loaded on the first click only.
 (function () {
   "use strict";
+  var script = document.currentScript && document.currentScript.src;
+  var ZIP_LIB = script ? new URL("vendor/client-zip.mjs", script).href : null;
+
+  function initCopy(button) {
+    button.addEventListener("click", function () {
+      var source = document.getElementById(button.dataset.target);
+      if (!source || !navigator.clipboard) return;
+      navigator.clipboard.writeText(source.textContent || "").then(function () {
+        button.textContent = "Copied";
+        setTimeout(function () { button.textContent = "Copy"; }, 1500);
+      });
+    });
+  }
+
+  function encodePath(path) {
+    return path.split("/").map(encodeURIComponent).join("/");
+  }
+
+  // A file's body, checked against the size in the product record as it streams: a file
+  // that changed since the build (or a cut-off response) fails the archive. The error is
+  // kept in ``job``: the zip's own stream reports any failure as a bare "Failed to fetch".
+  function checked(response, file, job) {
+    var seen = 0;
+    return response.body.pipeThrough(new TransformStream({
+      transform: function (chunk, controller) {
+        seen += chunk.byteLength;
+        controller.enqueue(chunk);
+      },
+      flush: function () {
+        if (seen !== file.size) {
+          job.error = new Error(file.path + ": " + seen + " bytes, the record says " +
+                                file.size);
+          throw job.error;
+        }
+      },
+    }));
+  }
+
+  async function fetchOk(url, what) {
+    var response = await fetch(url, { credentials: "same-origin" });
+    if (!response.ok) throw new Error(what + ": HTTP " + response.status);
+    return response;
+  }
+
+  // Members: <name>/files/<path> for every file, <name>/SHA256SUMS (sha256sum -c, run in
+  // <name>/, checks them) and <name>/product.json.
+  async function* members(record, base, name, job) {
+    var files = Array.isArray(record.files) ? record.files : [];
+    var when = new Date(record.updated + "T00:00:00Z");
+    if (isNaN(when.getTime())) when = new Date();
+    try {
+      for (var i = 0; i < files.length; i++) {
+        var file = files[i];
+        job.current = file.path;
+        job.status("file " + (i + 1) + " of " + files.length);
+        var url = new URL("files/" + encodePath(file.path), base);
+        var response = await fetchOk(url, file.path);
+        yield { name: name + "/files/" + file.path, lastModified: when,
+                input: checked(response, file, job) };
+      }
+      for (var extra of ["SHA256SUMS", "product.json"]) {
+        job.current = extra;
+        yield { name: name + "/" + extra, lastModified: when,
+                input: await fetchOk(new URL(extra, base), extra) };
+      }
+    } catch (e) {
+      job.error = job.error || e;
+      throw e;
+    }
+  }
+
+  function save(blob, filename) {
+    var url = URL.createObjectURL(blob);
+    var a = document.createElement("a");
+    a.href = url;
+    a.download = filename;  // a blob: URL, made here: the service worker is not involved
+    a.hidden = true;
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(function () { URL.revokeObjectURL(url); }, 60000);
+  }
+
+  function initZip(button) {
+    var label = button.textContent;
+    var note = document.createElement("span");
+    note.className = "pz-product__zip-status";
+    note.setAttribute("role", "status");
+    button.insertAdjacentElement("afterend", note);
+    button.hidden = false;
+    button.addEventListener("click", async function () {
+      if (button.disabled) return;
+      button.disabled = true;
+      note.textContent = "";
+      var job = { error: null, current: null, status: function (text) {
+        button.textContent = "Preparing the zip: " + text;
+      } };
+      try {
+        var recordUrl = new URL(button.dataset.record, location.href);
+        var record = await (await fetchOk(recordUrl, "product.json")).json();
+        var name = button.dataset.name || "product";
+        var lib = await import(ZIP_LIB);
+        var zip = lib.downloadZip(members(record, new URL("./", recordUrl), name, job));
+        var blob = await zip.blob();
+        save(blob, name + ".zip");
+        note.textContent = "Saved " + name + ".zip";
+      } catch (e) {
+        var error = job.error || e;
+        var text = error && error.message ? error.message : String(error);
+        if (!job.error && job.current) text = job.current + ": " + text;
+        note.textContent = "The zip could not be made: " + text;
+      } finally {
+        button.textContent = label;
+        button.disabled = false;
+      }
+    });
+  }
+
   function init() {
     document.querySelectorAll("button.pz-copy[data-target]").forEach(function (button) {
       if (button.dataset.pzReady) return;
       button.dataset.pzReady = "1";
-      button.addEventListener("click", function () {
-        var source = document.getElementById(button.dataset.target);
-        if (!source || !navigator.clipboard) return;
-        navigator.clipboard.writeText(source.textContent || "").then(function () {
-          button.textContent = "Copied";
-          setTimeout(function () { button.textContent = "Copy"; }, 1500);
-        });
-      });
+      initCopy(button);
+    });
+    document.querySelectorAll("button.pz-zip[data-record]").forEach(function (button) {
+      if (button.dataset.pzReady || !ZIP_LIB || !window.TransformStream) return;
+      button.dataset.pzReady = "1";
+      initZip(button);
     });
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
