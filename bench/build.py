@@ -1,6 +1,7 @@
 """Time the site build of a synthetic catalog against a plain mkdocs build of as many pages.
 
     .venv/bin/python bench/build.py [--n 2000] [--catalog DIR] [--jobs N] [--no-browser]
+    .venv/bin/python bench/build.py --catalog DIR --sizes-only   # one build, its bytes
 
 Makes a catalog of N products with bench/make_catalog.py in a temporary folder (or uses
 --catalog; its .pzbuild-cache/ is emptied, its products are left as they were found), adds
@@ -16,7 +17,9 @@ then, each build in a fresh process:
 
 Goals, as ratios to the baseline: cold build <= 1.5x, one-product rebuild <= 0.1x; and the
 site at most 30 kB per product larger than the product files. With bench/browser_list.py
-and Chromium at hand it also times the user list page of the built site. Always exits 0.
+and Chromium at hand it also times the user list page of the built site. ``--sizes-only``
+keeps the inspection cache, makes one build and prints the bytes per product by part, with
+no timings and no baseline. Always exits 0.
 """
 
 from __future__ import annotations
@@ -156,6 +159,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="an existing catalog to use instead of making one")
     parser.add_argument("--jobs", type=int, default=0, help="worker processes (default: CPUs)")
     parser.add_argument("--no-browser", action="store_true", help="skip the list page timing")
+    parser.add_argument("--sizes-only", action="store_true",
+                        help="one build (inspection cache kept), bytes by part; no timings")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="with --sizes-only: build the site here and keep it")
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="pzbuild-bench-build-") as tmp_name:
@@ -172,7 +179,15 @@ def main(argv: list[str] | None = None) -> int:
         data = sum(p.stat().st_size for p in (root / "products").rglob("*")
                    if p.is_file() and p.name != "product.yaml")
         out = tmp / "out" / "site"
+        if args.sizes_only and args.out is not None:
+            out = args.out.resolve()
         cache = root / ".pzbuild-cache"
+        if args.sizes_only:
+            shutil.rmtree(cache / "site", ignore_errors=True)
+            result = run_build(root, out, args.jobs)
+            print(f"{n} products, one build in {result['wall']:.1f} s")
+            print_sizes(out, n, data)
+            return 0
 
         shutil.rmtree(cache, ignore_errors=True)
         cold = run_build(root, out, args.jobs)
@@ -185,7 +200,6 @@ def main(argv: list[str] | None = None) -> int:
             one = run_build(root, out, args.jobs)
         finally:
             path.write_text(old, encoding="utf-8")
-        site = tree_bytes(out)
         base = run_baseline(root, n, tmp / "baseline")
 
         print(f"\n{n} products, {data / 1e6:,.1f} MB of product files, {os.cpu_count()} CPUs, "
@@ -204,16 +218,29 @@ def main(argv: list[str] | None = None) -> int:
                   f"{'ran' if r['shell'] else 'skipped'}; site stages alone {site_part:.2f}x"
                   + (f" {verdict(site_part <= goal)}" if goal else ""))
             print(f"    {stages(r)}")
-        extra = (site - data) / max(n, 1)
-        print(f"site size {site / 1e6:,.1f} MB = product files + {extra / 1e3:.1f} kB per "
-              f"product  goal {GOAL_BYTES_PER_PRODUCT / 1e3:.0f} kB "
-              f"{verdict(extra <= GOAL_BYTES_PER_PRODUCT)}")
-        for kind in ("index.html", "product.json"):
-            size = sum(p.stat().st_size for p in (out / "products").rglob(kind))
-            print(f"    {kind:12s} {size / max(n, 1) / 1e3:6.1f} kB per product")
+        print_sizes(out, n, data)
         if not args.no_browser:
             browser(out)
     return 0
+
+
+def print_sizes(out: Path, n: int, data: int) -> None:
+    """The site's bytes beyond the product files, per product, and the parts they are in."""
+    site = tree_bytes(out)
+    extra = (site - data) / max(n, 1)
+    print(f"site size {site / 1e6:,.1f} MB = product files + {extra / 1e3:.1f} kB per "
+          f"product  goal {GOAL_BYTES_PER_PRODUCT / 1e3:.0f} kB "
+          f"{verdict(extra <= GOAL_BYTES_PER_PRODUCT)}")
+    products = out / "products"
+    parts = {kind: sum(p.stat().st_size for p in products.rglob(kind))
+             for kind in ("index.html", "product.json", "SHA256SUMS")}
+    parts["catalog.json"] = (out / "catalog.json").stat().st_size
+    parts["search index"] = (out / "search" / "search_index.json").stat().st_size
+    files = sum(p.stat().st_size for p in products.rglob("*")
+                if p.is_file() and "files" in p.relative_to(products).parts)
+    parts["everything else"] = site - files - sum(parts.values())
+    for kind, size in parts.items():
+        print(f"    {kind:16s} {size / max(n, 1) / 1e3:6.2f} kB per product")
 
 
 def _bench_module(name: str) -> Any:

@@ -420,6 +420,55 @@ def test_metadata(cat: Catalog, plain_site: Path) -> None:
     assert cat.get_product_metadata("official/specz-parquet")["name"] != "changed"
 
 
+SKY_PRODUCT = "official/specz-parquet"
+
+
+def _with_sky(plain_site: Path, root: Path, sky: dict[str, Any]) -> Path:
+    """A copy of the plain site whose first product has ``sky`` as its sky density."""
+    site = Path(shutil.copytree(plain_site, root))
+    path = site / "products" / SKY_PRODUCT / "product.json"
+    rec = json.loads(path.read_text())
+    rec["main"]["table"] = {"num_rows": 3, "columns": [], "sky_density": sky}
+    path.write_text(json.dumps(rec, separators=(",", ":")))
+    return site
+
+
+def test_the_packed_sky_density_as_lists(plain_site: Path, tmp_path: Path) -> None:
+    from pzbuild.site.skygrid import compact
+
+    grid = [[0, 3, 0, 70000], [1, 0, 0, 2], [0, 0, 5, 0]]
+    sky = {"ra_column": "ra", "dec_column": "dec", "ra_edges": [10.0, 10.25, 10.5, 10.75, 11.0],
+           "dec_edges": [-5.0, -4.9, -4.3, -4.0], "counts": grid, "ra_wraps": False}
+    packed = compact(sky)
+    assert packed["counts"]["dtype"] == "<u4" and packed["ra_edges"] == {
+        "start": 10.0, "step": 0.25, "n": 5}
+    assert packed["dec_edges"] == sky["dec_edges"]  # uneven: kept as a list
+    cat = Catalog(_with_sky(plain_site, tmp_path / "site", packed))
+    assert cat.get_sky_density(SKY_PRODUCT) == sky
+    # the record itself is product.json as it is
+    assert cat.get_product_metadata(SKY_PRODUCT)["main"]["table"]["sky_density"] == packed
+    assert cat.get_sky_density("user/bob/linear-model") is None  # no table
+
+
+@pytest.mark.parametrize("counts", [
+    {"encoding": "zlib+base64", "dtype": "<u1", "shape": [2, 2], "data": "!!not base64"},
+    {"encoding": "zlib+base64", "dtype": "<u1", "shape": [2, 2], "data": "eJxjYAAAAAQAAQ=="},
+    {"encoding": "gzip", "dtype": "<u1", "shape": [1, 1], "data": ""},
+    {"encoding": "zlib+base64", "dtype": "<f8", "shape": [1, 1], "data": ""},
+    {"encoding": "zlib+base64", "dtype": "<u1", "shape": [1], "data": ""},
+])
+def test_a_sky_density_that_does_not_decode_names_the_product(
+        plain_site: Path, tmp_path: Path, counts: dict[str, Any]) -> None:
+    from pzbuild.client import SiteFormatError
+
+    sky = {"ra_column": "ra", "dec_column": "dec", "ra_edges": [0.0, 1.0, 2.0],
+           "dec_edges": [0.0, 1.0, 2.0], "counts": counts}
+    cat = Catalog(_with_sky(plain_site, tmp_path / "site", sky))
+    with pytest.raises(SiteFormatError,
+                       match=f"{SKY_PRODUCT}/product.json: main.table.sky_density"):
+        cat.get_sky_density(SKY_PRODUCT)
+
+
 def test_unknown_product_suggests(cat: Catalog) -> None:
     with pytest.raises(ProductNotFound, match=r"did you mean 'official/specz-parquet'") as e:
         cat.get_product_metadata("official/specz-parqet")

@@ -431,23 +431,56 @@ def test_preview_shows_ten_rows_as_text() -> None:
     assert rows[3].find_all("td")[3].text == "NaN"
 
 
-def test_histogram_has_one_bar_per_bin_and_labelled_axes() -> None:
+def histogram_outline(svg: Any) -> tuple[float, float, list[tuple[float, float]]]:
+    """(first x, baseline, [(top, right x) of every bin]) of the histogram's one path."""
+    d = svg.find("path", "pz-plot__bars").attrs["d"]
+    m = re.fullmatch(r"M(-?[\d.]+) (-?[\d.]+)((?:V-?[\d.]+H-?[\d.]+)+)V\2z", d)
+    assert m, d
+    steps = re.findall(r"V(-?[\d.]+)H(-?[\d.]+)", m[3])
+    return float(m[1]), float(m[2]), [(float(y), float(x)) for y, x in steps]
+
+
+def test_histogram_is_one_outline_with_its_bins_as_data() -> None:
     record = specz_record()
+    hist = record["main"]["table"]["z_histogram"]
     _, doc = render(record)
     svg = doc.section("plots").find("svg", "pz-plot--hist")
-    bars = svg.find("g", "pz-plot__bars").find_all("rect")
-    hist = record["main"]["table"]["z_histogram"]
-    assert len(bars) == len(hist["counts"]) == 60
-    heights = [float(b.attrs["height"]) for b in bars]
-    peak = max(range(60), key=lambda i: hist["counts"][i])
-    assert heights.index(max(heights)) == peak
-    assert bars[peak].find("title").text.endswith(f": {hist['counts'][peak]:,}")
+    x0, base, bins = histogram_outline(svg)
+    assert len(hist["counts"]) == len(bins) == 60
+    heights = [base - top for top, _ in bins]
+    assert heights.index(max(heights)) == hist["counts"].index(max(hist["counts"]))
+    assert [h == 0 for h in heights] == [c == 0 for c in hist["counts"]]
+    rights = [x for _, x in bins]
+    assert rights == sorted(rights) and rights[0] > x0
+    # the bins, for the tooltip pz-product.js shows: no <title> per bin
+    assert [int(c) for c in svg.attrs["data-counts"].split()] == hist["counts"]
+    lo, hi = (float(e) for e in svg.attrs["data-range"].split())  # even bins
+    assert (lo, hi) == (pytest.approx(hist["edges"][0]), pytest.approx(hist["edges"][-1]))
+    assert "data-edges" not in svg.attrs
+    first, last = (float(x) for x in svg.attrs["data-x"].split())
+    assert first == x0 and last == rights[-1]
+    assert svg.attrs["data-column"] == "Z" and len(svg.find_all("title")) == 1
     titles = [t.text for t in svg.find_all("text", "pz-plot__title")]
     assert titles == ["Z", "objects per bin"]
     ticks = [t.text for t in svg.find("g", "pz-plot__labels").find_all("text")]
     assert "0.0" in ticks and "1.0" in ticks
-    for attr in ("x", "y", "width", "height"):
-        assert all(re.fullmatch(r"-?\d+(\.\d)?", b.attrs[attr]) for b in bars)
+
+
+def test_histogram_of_uneven_bins_lists_every_edge() -> None:
+    record = specz_record()
+    hist = record["main"]["table"]["z_histogram"]
+    hist["edges"][1] += 0.01
+    _, doc = render(record)
+    svg = doc.section("plots").find("svg", "pz-plot--hist")
+    edges = [float(e) for e in svg.attrs["data-edges"].split()]
+    assert edges == pytest.approx(hist["edges"], rel=1e-7)
+    assert "data-range" not in svg.attrs
+    x0, _, bins = histogram_outline(svg)
+    first, last = (float(x) for x in svg.attrs["data-x"].split())
+    # every bin ends where its edge maps to
+    assert [x for _, x in bins] == pytest.approx(
+        [first + (e - edges[0]) / (edges[-1] - edges[0]) * (last - first) for e in edges[1:]],
+        abs=0.06)
 
 
 def test_count_axis_labels_share_one_unit() -> None:
@@ -516,6 +549,25 @@ def test_sky_density_ra_grows_to_the_left_with_a_colour_scale() -> None:
     assert titles[:2] == ["RA: TARGET_RA (deg)", "Dec: TARGET_DEC (deg)"]
     assert titles[2].startswith("objects per cell")
     assert len(svg.find("g", "pz-plot__colourbar").find_all("rect")) == 9
+
+
+def test_sky_density_in_the_compact_form_draws_the_same_plot() -> None:
+    from pzbuild.site.skygrid import compact, expand
+
+    record = specz_record()
+    sky = record["main"]["table"]["sky_density"]
+    sky["ra_edges"] = [float(e) for e in sky["ra_edges"]]
+    sky["dec_edges"] = [float(e) for e in sky["dec_edges"]]
+    packed = copy.deepcopy(record)
+    packed["main"]["table"]["sky_density"] = compact(sky)
+    assert isinstance(packed["main"]["table"]["sky_density"]["counts"]["data"], str)
+    assert expand(packed["main"]["table"]["sky_density"]) == sky
+    page, _ = render(record)
+    page_packed, _ = render(packed)
+    assert page_packed.sky_svg is not None and page_packed.sky_svg == page.sky_svg
+    # a packed grid that does not decode leaves the plot out
+    packed["main"]["table"]["sky_density"]["counts"]["data"] = "eJwD"
+    assert render(packed)[0].sky_svg is None
 
 
 def test_sky_density_across_ra_zero_labels_ra_modulo_360() -> None:
@@ -730,8 +782,9 @@ def test_a_record_from_a_real_inspection(tmp_path: Path) -> None:
     page, doc = render(record)
     assert [i for i, _ in product_toc(page)] == ["description", "files", "columns", "preview",
                                                  "plots"]
-    bins = len(table.z_histogram.counts) if table.z_histogram else 0
-    assert len(doc.section("plots").find("g", "pz-plot__bars").find_all("rect")) == bins
+    assert table.z_histogram is not None
+    _, _, bins = histogram_outline(doc.section("plots").find("svg", "pz-plot--hist"))
+    assert len(bins) == len(table.z_histogram.counts)
     sky = doc.section("plots").find("svg", "pz-plot--sky")
     labels = [label for _, label in tick_positions(sky)]
     assert "0" in labels and not any(label.startswith("-") for label in labels)

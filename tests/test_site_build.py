@@ -185,6 +185,73 @@ def test_product_json_follows_the_site_format(records) -> None:
                 assert isinstance(table["num_rows"], int) and isinstance(table["columns"], list)
 
 
+def test_the_sky_density_is_packed_and_expands_to_the_inspection(built, records) -> None:
+    from pzbuild.config import load_catalog
+    from pzbuild.inspect import InspectCache, inspect_products
+    from pzbuild.site.skygrid import expand
+    from pzbuild.validate import validate_catalog
+
+    root, out, _ = built
+    products = validate_catalog(catalog=load_catalog(root)).products
+    with InspectCache(root) as cache:
+        summaries = dict(zip([p.id for p in products], inspect_products(products, cache, jobs=1),
+                             strict=True))
+    packed = 0
+    for pid, rec in records.items():
+        table = (rec["main"] or {}).get("table") or {}
+        sky = table.get("sky_density")
+        main = summaries[pid].main
+        inspected = main.table.sky_density if main and main.table else None
+        if sky is None:
+            assert inspected is None
+            continue
+        packed += 1
+        counts = sky["counts"]
+        assert set(counts) == {"encoding", "dtype", "shape", "data"}, pid
+        assert counts["encoding"] == "zlib+base64" and counts["dtype"] in ("<u1", "<u2", "<u4")
+        assert expand(sky) == inspected.to_dict()  # nothing lost, value for value
+        text = (out / rec["url"] / "product.json").read_text(encoding="utf-8")
+        # no indentation, no space after separators
+        assert text == json.dumps(json.loads(text), ensure_ascii=False, separators=(",", ":"))
+    assert packed >= 1
+
+
+def test_theme_files_no_page_loads_are_left_out(built) -> None:
+    out = built[1]
+    assets = out / "assets"
+    assert not list(assets.rglob("*.map"))
+    assert not list((assets / "javascripts" / "lunr").rglob("*.js"))  # English only
+    assert list((assets / "javascripts").glob("bundle.*.min.js"))
+    assert list((assets / "javascripts" / "workers").glob("search.*.min.js"))
+
+
+def test_pruning_keeps_the_search_languages_of_the_index(tmp_path) -> None:
+    from pzbuild.site.shell import prune_theme_assets
+
+    lunr = tmp_path / "assets" / "javascripts" / "lunr"
+    (lunr / "min").mkdir(parents=True)
+    names = ["min/lunr.de.min.js", "min/lunr.ja.min.js", "min/lunr.fr.min.js",
+             "min/lunr.multi.min.js", "min/lunr.stemmer.support.min.js", "tinyseg.js",
+             "wordcut.js"]
+    for name in names:
+        (lunr / name).write_text("//", encoding="utf-8")
+    (tmp_path / "assets" / "javascripts" / "bundle.min.js.map").write_text("{}")
+    (tmp_path / "search").mkdir()
+    index = tmp_path / "search" / "search_index.json"
+    index.write_text(json.dumps({"config": {"lang": ["en", "ja"]}, "docs": []}))
+    removed = prune_theme_assets(tmp_path)
+    left = sorted(p.relative_to(lunr).as_posix() for p in lunr.rglob("*.js"))
+    assert left == ["min/lunr.ja.min.js", "min/lunr.multi.min.js",
+                    "min/lunr.stemmer.support.min.js", "tinyseg.js"]
+    assert "assets/javascripts/bundle.min.js.map" in removed
+    # without a readable index every language stays
+    for name in names:
+        (lunr / name).write_text("//", encoding="utf-8")
+    index.write_text("not json")
+    prune_theme_assets(tmp_path)
+    assert len(list(lunr.rglob("*.js"))) == len(names)
+
+
 def test_used_by_is_the_reverse_of_derived_from(records) -> None:
     forward = {(pid, link["id"]) for pid, rec in records.items()
                for link in rec["provenance"]["derived_from"]}

@@ -21,6 +21,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..site.skygrid import expand as expand_sky
 from . import readers
 from .errors import (
     ClientError,
@@ -260,7 +261,8 @@ class Catalog:
     # -- one product --------------------------------------------------------------------------
 
     def get_product_metadata(self, product_id: str) -> dict[str, Any]:
-        """The product's record (its product.json) as a dict."""
+        """The product's record (its product.json) as a dict. Its sky density is packed
+        (docs/design/site-format.md): :meth:`get_sky_density` gives it as lists."""
         return copy.deepcopy(self._metadata(product_id))
 
     def _metadata(self, product_id: str) -> dict[str, Any]:
@@ -276,6 +278,27 @@ class Catalog:
                 raise SiteFormatError(f"products/{pid}/product.json has no files list")
             self._meta[pid] = meta
         return self._meta[pid]
+
+    def get_sky_density(self, product_id: str) -> dict[str, Any] | None:
+        """The sky density of the product's main table with its counts and edges as lists
+        (``counts[i][j]`` between ``dec_edges[i:i+2]`` and ``ra_edges[j:j+2]``, degrees), as
+        the inspection made them; None when the product has none. Raises SiteFormatError
+        when the packed form in product.json does not decode."""
+        pid = self._resolve(product_id)
+        main = self._metadata(pid).get("main")
+        table = main.get("table") if isinstance(main, dict) else None
+        sky = table.get("sky_density") if isinstance(table, dict) else None
+        if sky is None:
+            return None
+        try:
+            out: dict[str, Any] = expand_sky(copy.deepcopy(sky))
+        except ValueError as exc:
+            raise SiteFormatError(f"products/{pid}/product.json: main.table.sky_density: "
+                                  f"{exc}") from None
+        if not isinstance(out, dict):
+            raise SiteFormatError(f"products/{pid}/product.json: main.table.sky_density is "
+                                  "not an object")
+        return out
 
     def _main_file(self, pid: str) -> dict[str, Any]:
         meta = self._metadata(pid)

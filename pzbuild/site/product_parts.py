@@ -226,7 +226,7 @@ def column_rows(table: dict[str, Any], vocabulary_roles: dict[str, Any],
         dtype = (text(c.get("dtype")) or "") + (f"[{'×'.join(map(str, shape))}]" if shape else "")
         missing_title = ""
         n, m = as_float(count), as_float(missing)
-        if n and m is not None:
+        if n and m:  # none missing needs no share
             missing_title = f"{100 * m / n:.3g} % of the rows"
         quantiles = as_dict(st.get("quantiles"))
         out.append(ColumnRow(
@@ -243,8 +243,10 @@ def column_rows(table: dict[str, Any], vocabulary_roles: dict[str, Any],
 
 
 def _median_title(st: dict[str, Any]) -> str:
+    """How the median was found, when not from every value (the page says the others are
+    exact)."""
     if st.get("quantiles_exact") is True:
-        return "exact"
+        return ""
     if (n := fmt_int(st.get("sample_size"))):
         return f"from a uniform sample of {n} values"
     return ""

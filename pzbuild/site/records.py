@@ -19,6 +19,7 @@ from ..inspect import ProductSummary
 from ..model import Product
 from .history import Dates, ProductHistory
 from .plaintext import markdown_to_text
+from .skygrid import compact as compact_sky
 
 VERSION = 1
 #: Placeholder until the catalog schema is published somewhere.
@@ -98,10 +99,21 @@ def product_record(product: Product, summary: ProductSummary, vocabulary: Vocabu
             "promoted_from": _promoted_from(prov.get("promoted_from")),
         },
         "citation": _str_or_none(meta.get("citation")),
-        "main": summary.main.to_dict() if summary.main is not None else None,
+        "main": _main(summary),
         "url": url, "sha256sums": f"{url}SHA256SUMS",
     })
     return record
+
+
+def _main(summary: ProductSummary) -> dict[str, Any] | None:
+    """The main file's summary, its sky density in the compact form (pzbuild.site.skygrid)."""
+    if summary.main is None:
+        return None
+    main = summary.main.to_dict()
+    table = main.get("table")
+    if isinstance(table, dict) and isinstance(table.get("sky_density"), dict):
+        main["table"] = {**table, "sky_density": compact_sky(table["sky_density"])}
+    return main
 
 
 def record_json(record: Mapping[str, Any]) -> str:

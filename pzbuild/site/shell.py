@@ -96,7 +96,37 @@ def build_shell(catalog: Catalog, dest: Path, work: Path, *, banner: str | None)
             build(config)
         except (exceptions.MkDocsException, OSError) as exc:
             raise SiteError(f"mkdocs failed: {exc}") from exc
+    prune_theme_assets(dest)
     return warnings
+
+
+def prune_theme_assets(site: Path) -> list[str]:
+    """Remove the theme files that no page of the site loads: source maps (read by a
+    browser's developer tools only) and the search's word splitters and stemmers of
+    languages the search index does not use (the search worker loads those of its languages
+    alone). Some 2 MB of a site. Returns the paths removed, relative to ``site``."""
+    import json
+
+    removed = [p for p in (site / "assets").rglob("*.map") if p.is_file()]
+    lunr = site / "assets" / "javascripts" / "lunr"
+    try:
+        langs = json.loads((site / "search" / "search_index.json").read_text(
+            encoding="utf-8"))["config"]["lang"]
+    except (OSError, ValueError, KeyError, TypeError):
+        langs = None  # no search index that says: keep every language
+    if isinstance(langs, list) and lunr.is_dir():
+        needed = {f"min/lunr.{lang}.min.js" for lang in langs if lang != "en"}
+        if needed:
+            needed.add("min/lunr.stemmer.support.min.js")
+        if len(langs) > 1:
+            needed.add("min/lunr.multi.min.js")
+        needed |= {"tinyseg.js" for lang in langs if lang == "ja"}
+        needed |= {"wordcut.js" for lang in langs if lang in ("hi", "th")}
+        removed += [p for p in lunr.rglob("*") if p.is_file()
+                    and p.relative_to(lunr).as_posix() not in needed]
+    for p in removed:
+        p.unlink()
+    return [p.relative_to(site).as_posix() for p in removed]
 
 
 def load_templates(shell: Path) -> dict[str, PageTemplate]:

@@ -1,4 +1,5 @@
-// Product pages: the citation's Copy button, and the whole-product download.
+// Product pages: the citation's Copy button, the n(z) histogram's tooltip, and the
+// whole-product download.
 //
 // The zip is made in the browser from the product's own files, fetched through their usual
 // URLs (in a sealed site the service worker decrypts them), so the site stores no second
@@ -124,7 +125,65 @@
     });
   }
 
+  // The histogram is one path; its bins are in data attributes (pzbuild.site.plots): the bin
+  // under the pointer is found from its x, shown in a tooltip and outlined.
+  function initHistogram(svg) {
+    var nums = function (text) { return (text || "").split(" ").map(Number); };
+    var counts = nums(svg.dataset.counts), px = nums(svg.dataset.x), n = counts.length;
+    var edges = nums(svg.dataset.edges);
+    if (!svg.dataset.edges) {  // even bins: the first and last edge
+      var range = nums(svg.dataset.range);
+      edges = counts.map(function (_, i) { return range[0] + i * (range[1] - range[0]) / n; });
+      edges.push(range[1]);
+    }
+    var lo = edges[0], hi = edges[n];
+    if (n < 1 || edges.length !== n + 1 || px.length !== 2 || !(hi > lo) ||
+        !svg.getScreenCTM || !window.DOMPoint) return;
+    var figure = svg.parentNode;
+    var tip = document.createElement("div");
+    tip.className = "pz-plot__tip";
+    tip.hidden = true;
+    figure.appendChild(tip);
+    var mark = document.createElementNS("http://www.w3.org/2000/svg", "rect");
+    mark.setAttribute("class", "pz-plot__hover");
+    var bars = svg.querySelector(".pz-plot__bars");
+    var box = bars && bars.getBBox ? bars.getBBox() : null;  // from the highest bin down
+    if (!box) return;
+    mark.setAttribute("y", box.y);
+    mark.setAttribute("height", box.height);
+    mark.style.display = "none";
+    svg.appendChild(mark);
+    var column = svg.dataset.column || "z";
+    var edge = function (v) { return String(Number(v.toPrecision(4))); };
+    var toX = function (v) { return px[0] + (v - lo) / (hi - lo) * (px[1] - px[0]); };
+    var hide = function () { tip.hidden = true; mark.style.display = "none"; };
+    svg.addEventListener("mousemove", function (event) {
+      var ctm = svg.getScreenCTM();
+      if (!ctm) return;
+      var p = new DOMPoint(event.clientX, event.clientY).matrixTransform(ctm.inverse());
+      var v = lo + (p.x - px[0]) / (px[1] - px[0]) * (hi - lo);
+      if (!(v >= lo && v < hi)) { hide(); return; }
+      var i = 0;
+      while (i < n - 1 && edges[i + 1] <= v) i++;
+      tip.textContent = edge(edges[i]) + " \u2264 " + column + " < " + edge(edges[i + 1]) +
+        ": " + counts[i].toLocaleString("en-US");
+      tip.hidden = false;
+      var rect = figure.getBoundingClientRect();
+      tip.style.left = (event.clientX - rect.left + 12) + "px";
+      tip.style.top = (event.clientY - rect.top + 12) + "px";
+      mark.setAttribute("x", toX(edges[i]));
+      mark.setAttribute("width", Math.max(toX(edges[i + 1]) - toX(edges[i]), 0.5));
+      mark.style.display = "";
+    });
+    svg.addEventListener("mouseleave", hide);
+  }
+
   function init() {
+    document.querySelectorAll("svg.pz-plot--hist[data-counts]").forEach(function (svg) {
+      if (svg.dataset.pzReady) return;
+      svg.dataset.pzReady = "1";
+      initHistogram(svg);
+    });
     document.querySelectorAll("button.pz-copy[data-target]").forEach(function (button) {
       if (button.dataset.pzReady) return;
       button.dataset.pzReady = "1";

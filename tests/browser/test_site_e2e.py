@@ -236,10 +236,21 @@ def test_product_page_and_provenance(page: Any, page_log: Any, base: str, exampl
     svg.wait_for()
     box = svg.bounding_box()
     assert box and box["width"] > 100 and box["height"] > 50
-    bars = svg.locator(".pz-plot__bars rect")
-    assert bars.count() > 10
-    heights = bars.evaluate_all("rs => rs.map(r => r.getBBox().height)")
-    assert sum(h > 0 for h in heights) > 10  # drawn, not empty boxes
+    bars = svg.locator("path.pz-plot__bars")
+    assert bars.count() == 1
+    bbox = bars.evaluate("b => { const r = b.getBBox(); return [r.width, r.height]; }")
+    assert bbox[0] > 100 and bbox[1] > 20  # drawn, not an empty outline
+    # pz-product.js: the bin under the pointer in a tooltip, read from the data attributes
+    counts = [int(c) for c in (svg.get_attribute("data-counts") or "").split()]
+    peak = counts.index(max(counts))
+    x0, x1 = (float(x) for x in (svg.get_attribute("data-x") or "").split())
+    scale = box["width"] / float(svg.get_attribute("width") or 1)
+    svg.hover(position={"x": (x0 + (peak + 0.5) * (x1 - x0) / len(counts)) * scale,
+                        "y": box["height"] * 0.6})
+    tip = page.locator(".pz-product__plots .pz-plot__tip")
+    tip.wait_for()
+    assert tip.inner_text().endswith(f": {max(counts):,}")
+    assert page.locator(".pz-product__plots .pz-plot__hover").is_visible()
     files = page.locator(".pz-product__files table tbody tr")
     paths = files.locator("td:first-child code").all_inner_texts()
     assert paths == [f["path"] for f in product["files"]]
