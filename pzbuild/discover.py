@@ -7,19 +7,19 @@ The id, section and owner of a product come from its folder path alone:
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import __version__
 from .config import Catalog
 from .model import SECTIONS, Submission
 from .problems import Location, Problem
 from .yamlload import LoadedYaml, load_yaml_bytes, load_yaml_file
 
 if TYPE_CHECKING:
-    from .inspect.cache import InspectCache
+    from .checks.memo import ValidationMemo
 
 #: Raise when what is cached of a product.yaml changes meaning.
 YAML_FORMAT = 1
@@ -30,22 +30,23 @@ PRODUCT_FILE = "product.yaml"
 
 def find_product_yamls(catalog: Catalog) -> list[Path]:
     """Every product.yaml below products/, sorted, without following symlinked folders."""
-    found: list[Path] = []
     base = catalog.products_dir
     if not base.is_dir():
-        return found
-    for path in sorted(base.rglob(PRODUCT_FILE)):
-        if path.is_file() and not any(p.is_symlink() for p in path.parents if base in p.parents):
-            found.append(path)
-    return found
+        return []
+    # os.walk does not enter a symbolic link to a folder (followlinks=False), so no parent
+    # of what it finds is one; a product.yaml that is itself a link to a file counts.
+    return sorted(Path(dirpath, PRODUCT_FILE) for dirpath, _, filenames in os.walk(base)
+                  if PRODUCT_FILE in filenames and os.path.isfile(
+                      os.path.join(dirpath, PRODUCT_FILE)))
 
 
 def discover(catalog: Catalog, only: Iterable[Path] | None = None,
-             cache: InspectCache | None = None) -> tuple[list[Submission], list[Problem]]:
+             memo: ValidationMemo | None = None) -> tuple[list[Submission], list[Problem]]:
     """Read every product of the catalog (or those under the folders in ``only``); with a
-    ``cache``, a product.yaml already read is not parsed again."""
+    ``memo``, a product.yaml already read is not parsed again."""
     problems: list[Problem] = []
-    yamls = find_product_yamls(catalog)
+    every = find_product_yamls(catalog)
+    yamls = every
     problems.extend(_folders_without_yaml(catalog, yamls))
     if only is not None:
         wanted = [p.resolve() for p in only]
@@ -56,9 +57,9 @@ def discover(catalog: Catalog, only: Iterable[Path] | None = None,
         yamls = [y for y in yamls if any(w == y or w in y.parents or y.parent in w.parents
                                           or w == y.parent for w in wanted)]
     subs: list[Submission] = []
-    product_dirs = {y.parent for y in find_product_yamls(catalog)}
+    product_dirs = {y.parent for y in every}
     for y in yamls:
-        sub, probs = _read_one(catalog, y, product_dirs, cache)
+        sub, probs = _read_one(catalog, y, product_dirs, memo)
         problems.extend(probs)
         if sub is not None:
             subs.append(sub)
@@ -66,7 +67,7 @@ def discover(catalog: Catalog, only: Iterable[Path] | None = None,
 
 
 def _read_one(catalog: Catalog, yaml_path: Path, product_dirs: set[Path],
-              cache: InspectCache | None = None) -> tuple[Submission | None, list[Problem]]:
+              memo: ValidationMemo | None = None) -> tuple[Submission | None, list[Problem]]:
     rel = yaml_path.parent.relative_to(catalog.root).as_posix()
     display = f"{rel}/{PRODUCT_FILE}"
     problems: list[Problem] = []
@@ -91,16 +92,17 @@ def _read_one(catalog: Catalog, yaml_path: Path, product_dirs: set[Path],
             problems.append(Problem(
                 "L302", f"{what} '{value}' must be lower-case letters, digits and '-', "
                 "starting with a letter or digit, at most 64 characters", Location(display)))
-    meta = _load(yaml_path, display, catalog.limits.metadata_bytes, cache)
+    meta = _load(yaml_path, display, catalog.limits.metadata_bytes, memo)
     problems.extend(meta.problems)
     sub = Submission(id="/".join(parts), folder=yaml_path.parent, rel_folder=rel,
                      section=section, owner=owner, slug=slug, meta=meta)
     return sub, problems
 
 
-def _load(path: Path, display: str, max_bytes: int, cache: InspectCache | None) -> LoadedYaml:
-    """product.yaml as read, remembered in the cache by the SHA-256 of its bytes."""
-    if cache is None or cache.dir is None:
+def _load(path: Path, display: str, max_bytes: int, memo: ValidationMemo | None
+          ) -> LoadedYaml:
+    """product.yaml as read, remembered in ``memo`` by the SHA-256 of its bytes."""
+    if memo is None:
         return load_yaml_file(path, display, max_bytes=max_bytes)
     try:
         if path.stat().st_size > max_bytes:
@@ -108,17 +110,15 @@ def _load(path: Path, display: str, max_bytes: int, cache: InspectCache | None) 
         blob = path.read_bytes()
     except OSError:
         return load_yaml_file(path, display, max_bytes=max_bytes)
-    sha = hashlib.sha256(blob).hexdigest()
-    key = "yaml" + hashlib.sha256(f"{YAML_FORMAT}|{__version__}|{display}".encode()
-                                  ).hexdigest()[:16]
-    hit = cache.get(sha, key)
-    if hit is not None:
+    key = f"{YAML_FORMAT}|{hashlib.sha256(blob).hexdigest()}"
+    hit = memo.get("yaml", display, key)
+    if isinstance(hit, dict):
         try:
             return LoadedYaml.from_dict(display, hit)
         except (KeyError, TypeError, ValueError, IndexError):
             pass  # an entry of an older layout: read the file again
     loaded = load_yaml_bytes(blob, display)
-    cache.put(sha, key, loaded.to_dict())
+    memo.put("yaml", display, key, loaded.to_dict())
     return loaded
 
 

@@ -15,6 +15,7 @@ from ..problems import Problem
 
 if TYPE_CHECKING:
     from ..inspect.cache import InspectCache
+    from .memo import ValidationMemo
 
 
 @dataclass
@@ -23,8 +24,10 @@ class ProductContext:
     sub: Submission
     #: filled by the files check: the listed files that exist and stay inside the folder
     safe_files: dict[str, Any] = field(default_factory=dict)
-    #: where table headers are remembered by content (None: always read them)
+    #: the inspection cache of the catalog, if any
     cache: InspectCache | None = None
+    #: where table headers are remembered (None: always read them)
+    memo: ValidationMemo | None = None
 
     def problem(self, code: str, message: str, pointer: str, *, key: bool = False) -> Problem:
         return Problem(code, message, self.sub.meta.locate(pointer, key=key), self.sub.id)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,42 +17,122 @@ from .metadata import PLACEHOLDER
 
 if TYPE_CHECKING:
     from ..inspect.cache import InspectCache
+    from .memo import ValidationMemo
 
 
 #: Raise when what the header check stores changes meaning.
-HEADER_FORMAT = 1
+HEADER_FORMAT = 2
+#: Fewer headers to read than this are read in this process: starting worker processes
+#: (each imports the table libraries) costs more than they save.
+MIN_PARALLEL = 200
 
 
-def read_header(path: Path, table: str | None, cache: InspectCache | None) -> dict[str, Any]:
-    """The format, column names and reader warnings of a file, or the reader's error.
+def read_header(path: Path, table: str | None, memo: ValidationMemo | None = None
+                ) -> dict[str, Any]:
+    """Whether a file is a table, and its column names and reader warnings, or the reader's
+    error.
 
-    Remembered in the inspection cache by file content, so validating an unchanged catalog
-    opens no table at all.
+    Remembered in ``memo`` by the file's stat stamp (size, mtime, inode, device), so neither
+    is an unchanged table opened again nor its content hashed to know that it is unchanged.
     """
+    from ..inspect.cache import settled, stat_stamp
+
+    name = key = stamp = None
+    if memo is not None:
+        try:
+            st = os.stat(path)
+        except OSError:
+            pass
+        else:
+            stamp = stat_stamp(st)
+            try:
+                rel = path.relative_to(memo.catalog.root).as_posix()
+            except ValueError:
+                rel = path.as_posix()
+            name = f"{rel}|{table}"
+            key = json.dumps([HEADER_FORMAT, *stamp, path.suffix.lower(), table])
+            hit = memo.get("headers", name, key)
+            if isinstance(hit, dict):
+                return hit
+            if not settled(st):
+                name = None  # it may change again within the same mtime tick
+    if memo is not None and memo.by_content:
+        return _by_content(path, table, memo.cache)
+    ahead = memo.read_ahead.pop((str(path), table), None) if memo is not None else None
+    # read ahead from the file as it is now (its stamp was taken before reading it)
+    header = ahead[1] if ahead is not None and ahead[0] == stamp else _read(path, table)
+    if memo is not None and name is not None and key is not None:
+        memo.put("headers", name, key, header)
+    return header
+
+
+def _by_content(path: Path, table: str | None, cache: InspectCache) -> dict[str, Any]:
+    """The header remembered by the file's content: for a catalog exported to a temporary
+    folder (pzbuild review), whose files are new to any stat stamp."""
     from .. import __version__
+
+    _, sha = cache.digest(path)
+    key = f"header{HEADER_FORMAT}-{__version__}-" + hashlib.sha256(
+        f"{table}|{path.suffix.lower()}".encode()).hexdigest()[:16]
+    hit = cache.get(sha, key)
+    if hit is not None:
+        return hit
+    header = _read(path, table)
+    cache.put(sha, key, header)
+    return header
+
+
+def read_headers_ahead(files: list[tuple[Path, str | None]], memo: ValidationMemo,
+                       jobs: int) -> None:
+    """Read the headers of many files in ``jobs`` worker processes, for :func:`read_header`
+    to take from ``memo`` (nothing when there are too few to pay for starting them)."""
+    import multiprocessing
+
+    if jobs <= 1 or len(files) < MIN_PARALLEL or memo.by_content:
+        return
+    todo = sorted({(str(p), t) for p, t in files}, key=lambda f: -_size(f[0]))
+    # forkserver: workers start clean, whatever threads this process runs (as inspection)
+    ctx = multiprocessing.get_context("forkserver")
+    with ctx.Pool(min(jobs, len(todo))) as pool:
+        for item, header in zip(todo, pool.imap(_read_job, todo, chunksize=4), strict=True):
+            memo.read_ahead[item] = header
+
+
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
+
+
+def _read_job(item: tuple[str, str | None]) -> tuple[list[int] | None, dict[str, Any]]:
+    from ..inspect.cache import stat_stamp
+
+    try:
+        stamp = stat_stamp(os.stat(item[0]))
+    except OSError:
+        stamp = None
+    return stamp, _read(Path(item[0]), item[1])
+
+
+def _read(path: Path, table: str | None) -> dict[str, Any]:
     from ..tables import is_tabular_format, open_table, sniff_format
 
-    key = sha = None
-    if cache is not None and cache.dir is not None:
-        _, sha = cache.digest(path)
-        key = f"header{HEADER_FORMAT}-{__version__}-" + hashlib.sha256(
-            f"{table}|{path.suffix.lower()}".encode()).hexdigest()[:16]
-        hit = cache.get(sha, key)
-        if hit is not None:
-            return hit
-    fmt = sniff_format(path)
-    header: dict[str, Any] = {"format": fmt, "tabular": bool(fmt and is_tabular_format(fmt)),
-                              "columns": [], "warnings": [], "error": None}
-    if header["tabular"]:
-        try:
-            source = open_table(path, table)
-        except TableError as exc:
+    header: dict[str, Any] = {"tabular": True, "columns": [], "warnings": [], "error": None}
+    # open_table sniffs the format itself: sniffing first as well would read every text
+    # table's first lines twice more. Only a file it refuses is sniffed again, to tell a file
+    # that is no table (R414) from a broken one.
+    try:
+        source = open_table(path, table)
+    except TableError as exc:
+        fmt = sniff_format(path)
+        if fmt and is_tabular_format(fmt):
             header["error"] = [exc.code, str(exc)]
         else:
-            header["columns"] = [c.name for c in source.columns]
-            header["warnings"] = [list(w) for w in getattr(source, "warnings", [])]
-    if cache is not None and sha is not None and key is not None:
-        cache.put(sha, key, header)
+            header["tabular"] = False
+    else:
+        header["columns"] = [c.name for c in source.columns]
+        header["warnings"] = [list(w) for w in getattr(source, "warnings", [])]
     return header
 
 
@@ -80,7 +162,7 @@ def check_columns(ctx: ProductContext) -> Iterator[Problem]:
     main_ptr = f"/files/{ctx.safe_files[main]['index']}/path"
     path = ctx.sub.folder / main
     table = data.get("table") if isinstance(data.get("table"), str) else None
-    header = read_header(path, table, ctx.cache)
+    header = read_header(path, table, ctx.memo)
     if not header["tabular"]:
         if spec is not None and spec.tabular:
             yield ctx.problem("R414", f"files: a {spec.name} needs a table as its main file "

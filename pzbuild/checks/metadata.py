@@ -42,11 +42,18 @@ def check_licence(ctx: ProductContext) -> Iterator[Problem]:
     lic = ctx.sub.data.get("license")
     if not isinstance(lic, str) or not lic.strip() or lic.startswith(PLACEHOLDER):
         return
-    info = _spdx().validate(lic)
-    if info.errors:
+    errors = _licence_errors(lic)
+    if errors:
         yield ctx.problem("R408", f"license: '{lic}' is not an SPDX licence identifier or "
-                          f"expression ({'; '.join(info.errors)}); e.g. CC-BY-4.0, MIT",
+                          f"expression ({'; '.join(errors)}); e.g. CC-BY-4.0, MIT",
                           "/license")
+
+
+@lru_cache(maxsize=1024)
+def _licence_errors(expression: str) -> tuple[str, ...]:
+    """Why an SPDX expression is not valid (nothing when it is); a catalog uses a few
+    licences many times over, so each is parsed once."""
+    return tuple(_spdx().validate(expression).errors)
 
 
 @lru_cache(maxsize=1)

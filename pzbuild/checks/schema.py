@@ -38,13 +38,23 @@ def _validator(schema_json: str) -> Any:
     return Draft202012Validator(schema)
 
 
+#: id(schema) -> (schema, its validator); the schema is kept so that its id stays its own
+_by_identity: dict[int, tuple[Any, Any]] = {}
+
+
 def check_schema(ctx: ProductContext) -> Iterator[Problem]:
     import json
 
     data = ctx.sub.meta.data
     if not isinstance(data, dict):
         return
-    validator = _validator(json.dumps(ctx.catalog.schema, sort_keys=True))
+    schema = ctx.catalog.schema
+    known = _by_identity.get(id(schema))
+    if known is None or known[0] is not schema:
+        # the schema's text is the cache key; making it once per schema, not per product
+        known = _by_identity[id(schema)] = (schema, _validator(json.dumps(schema,
+                                                                          sort_keys=True)))
+    validator = known[1]
     for err in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
         yield from _to_problems(ctx, err)
 

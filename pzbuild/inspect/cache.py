@@ -2,8 +2,10 @@
 
 The cache lives in ``<catalog root>/.pzbuild-cache/`` (it ignores itself in git):
 
-- ``stat-index.json``: path -> (size, mtime_ns, ctime_ns, inode, sha256), so an unchanged
-  file is not even hashed again;
+- ``stat-index.json``: path -> (size, mtime_ns, inode, device, sha256), so an unchanged
+  file is not even hashed again (see :meth:`InspectCache.digest` for why that is enough);
+- ``<name>.json``: a small named state (:meth:`InspectCache.state`), read once and written
+  once per run, for results kept per product rather than per content (validation's);
 - ``inspect/<sha[:2]>/<sha256>.<options>.json``: what inspecting a file gave, keyed by the
   SHA-256 of its content and a hash of the inspection options (table, roles, null_values,
   the file's role and extension, FORMAT_VERSION and the pzbuild version).
@@ -33,6 +35,8 @@ from .summary import file_digest
 CACHE_DIR = ".pzbuild-cache"
 #: Raise when the stored results change meaning; old entries are then simply not found.
 FORMAT_VERSION = 1
+#: Raise when the stat index's stamps change meaning.
+INDEX_FORMAT = 2
 #: A file changed less than this long ago may change again within the same mtime tick.
 RACY_SECONDS = 2.0
 
@@ -50,6 +54,8 @@ class InspectCache:
         self._index: dict[str, list[Any]] = {}
         self._index_dirty = False
         self._made: set[Path] = set()  # folders known to exist
+        self._states: dict[str, dict[str, Any]] = {}
+        self._states_dirty: set[str] = set()
         self.hits = 0
         self.misses = 0
         if self.dir is not None:
@@ -68,16 +74,28 @@ class InspectCache:
     # -- content digests -------------------------------------------------------------------
 
     def digest(self, path: str | os.PathLike[str]) -> tuple[int, str]:
-        """(size, sha256) of a file; taken from the stat index when the file is unchanged."""
+        """(size, sha256) of a file; taken from the stat index when the file is unchanged.
+
+        "Unchanged" means the same size, modification time (ns), inode and device. The change
+        time (ctime) is left out on purpose: it also moves when nothing in the file changed,
+        as when the site build hard-links a data file into a new site (the link count is
+        inode metadata), and with it in the key a fresh site would hash every byte of the
+        catalog again. What it would add is small: writing a file in place sets its mtime,
+        writing it anew (an editor's save, git checkout, cp) also gives a new inode, and a
+        file whose mtime changes within the clock tick of the write that the index saw is
+        not indexed at all (RACY_SECONDS). Only a deliberate restore of the old mtime after
+        rewriting the same bytes count in place (``touch -d``, ``rsync --inplace -t``) goes
+        unseen; git, which has the same trade-off, offers ``core.trustctime = false`` for it.
+        """
         p = os.path.abspath(path)
         st = os.stat(p)
-        stamp = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+        stamp = stat_stamp(st)
         key = self._index_key(p)
         hit = self._index.get(key)
         if hit is not None and hit[:4] == stamp and isinstance(hit[4], str):
             return st.st_size, hit[4]
         size, sha = file_digest(p)
-        if size == st.st_size and time.time() - st.st_mtime_ns / 1e9 > RACY_SECONDS:
+        if size == st.st_size and settled(st):
             self._index[key] = [*stamp, sha]
             self._index_dirty = True
         return size, sha
@@ -93,7 +111,8 @@ class InspectCache:
             data = orjson.loads((self.dir / "stat-index.json").read_bytes())
         except (OSError, ValueError):
             return {}
-        if not isinstance(data, dict) or data.get("format") != FORMAT_VERSION:
+        if (not isinstance(data, dict) or data.get("format") != FORMAT_VERSION
+                or data.get("index") != INDEX_FORMAT):
             return {}
         files = data.get("files")
         if not isinstance(files, dict):
@@ -101,14 +120,44 @@ class InspectCache:
         return {k: v for k, v in files.items() if isinstance(v, list) and len(v) == 5}
 
     def save(self) -> None:
-        """Write the stat index (summaries are written as they are made)."""
-        if self.dir is None or not self._index_dirty:
+        """Write the stat index and the changed states (summaries are written as they are
+        made)."""
+        if self.dir is None:
+            return
+        for name in sorted(self._states_dirty):
+            self._write(self.dir / f"{name}.json", {"format": FORMAT_VERSION, "name": name,
+                                                    "state": self._states[name]})
+        self._states_dirty.clear()
+        if not self._index_dirty:
             return
         # Files that are gone leave the index (their summaries stay, keyed by content).
         files = {k: v for k, v in self._index.items()
                  if os.path.exists(k if os.path.isabs(k) else self._prefix + k)}
-        self._write(self.dir / "stat-index.json", {"format": FORMAT_VERSION, "files": files})
+        self._write(self.dir / "stat-index.json", {"format": FORMAT_VERSION,
+                                                   "index": INDEX_FORMAT, "files": files})
         self._index_dirty = False
+
+    # -- named states ----------------------------------------------------------------------
+
+    def state(self, name: str) -> dict[str, Any]:
+        """The state ``name``: a dict read from ``<name>.json`` at first use (empty when
+        absent or unreadable). Change it in place, call :meth:`state_changed`, and
+        :meth:`save` writes it whole, once, instead of one file per entry."""
+        if name not in self._states:
+            found: Any = None
+            if self.dir is not None:
+                try:
+                    found = orjson.loads((self.dir / f"{name}.json").read_bytes())
+                except (OSError, ValueError):
+                    found = None
+            ok = (isinstance(found, dict) and found.get("format") == FORMAT_VERSION
+                  and found.get("name") == name and isinstance(found.get("state"), dict))
+            self._states[name] = found["state"] if ok else {}
+        return self._states[name]
+
+    def state_changed(self, name: str) -> None:
+        if self.dir is not None:
+            self._states_dirty.add(name)
 
     # -- inspection results ----------------------------------------------------------------
 
@@ -164,6 +213,18 @@ class InspectCache:
                 raise
         except (OSError, ValueError):
             pass  # a cache that cannot be written only costs time
+
+
+def stat_stamp(st: os.stat_result) -> list[int]:
+    """What says a file is unchanged: size, mtime (ns), inode, device (no ctime: see
+    :meth:`InspectCache.digest`)."""
+    return [st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev]
+
+
+def settled(st: os.stat_result) -> bool:
+    """True when the file was last modified long enough ago that a later change within the
+    same mtime tick cannot hide behind its stamp."""
+    return time.time() - st.st_mtime_ns / 1e9 > RACY_SECONDS
 
 
 def _encode(data: Any) -> bytes:

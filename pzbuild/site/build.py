@@ -115,7 +115,7 @@ def build_site(catalog: Catalog, out: Path, *, plain: bool = True, jobs: int | N
     jobs = jobs or os.cpu_count() or 1
 
     with step("validate"):
-        report = validate_catalog(catalog=catalog)
+        report = validate_catalog(catalog=catalog, jobs=jobs)
     result.problems = report.problems
     if report.errors:
         result.ok = False
