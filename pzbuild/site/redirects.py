@@ -48,7 +48,9 @@ def redirect_page(redirect: Redirect) -> str:
         f"<title>Moved: {name}</title>\n"
         f'<meta http-equiv="refresh" content="0; url={target}">\n'
         f'<link rel="canonical" href="{target}">\n'
-        '<meta name="robots" content="noindex">\n</head>\n<body>\n'
+        '<meta name="robots" content="noindex">\n'
+        # no icon request of its own: the browser leaves at once for the new page
+        '<link rel="icon" href="data:,">\n</head>\n<body>\n'
         f'<p>This product moved to <a href="{target}">{new_id}</a>.</p>\n</body>\n</html>\n')
 
 
