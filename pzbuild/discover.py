@@ -57,7 +57,7 @@ def discover(catalog: Catalog, only: Iterable[Path] | None = None,
         yamls = [y for y in yamls if any(w == y or w in y.parents or y.parent in w.parents
                                           or w == y.parent for w in wanted)]
     subs: list[Submission] = []
-    product_dirs = {y.parent for y in every}
+    product_dirs = {os.path.dirname(y) for y in map(str, every)}  # strings: cheap to hash
     for y in yamls:
         sub, probs = _read_one(catalog, y, product_dirs, memo)
         problems.extend(probs)
@@ -66,13 +66,13 @@ def discover(catalog: Catalog, only: Iterable[Path] | None = None,
     return subs, problems
 
 
-def _read_one(catalog: Catalog, yaml_path: Path, product_dirs: set[Path],
+def _read_one(catalog: Catalog, yaml_path: Path, product_dirs: set[str],
               memo: ValidationMemo | None = None) -> tuple[Submission | None, list[Problem]]:
     rel = yaml_path.parent.relative_to(catalog.root).as_posix()
     display = f"{rel}/{PRODUCT_FILE}"
     problems: list[Problem] = []
     parts = yaml_path.parent.relative_to(catalog.products_dir).parts
-    nested = [d for d in yaml_path.parents if d in product_dirs and d != yaml_path.parent]
+    nested = [Path(d) for d in _ancestors(str(yaml_path.parent)) if d in product_dirs]
     if nested:
         outer = nested[0].relative_to(catalog.root).as_posix()
         problems.append(Problem("L304", f"this product lies inside the product folder {outer}",
@@ -143,3 +143,13 @@ def _folders_without_yaml(catalog: Catalog, yamls: list[Path]) -> Iterator[Probl
         if d.name not in SECTIONS and not d.name.startswith("."):
             yield Problem("L301", f"products/{d.name} is neither products/official nor "
                           "products/user", Location(f"products/{d.name}"))
+
+
+def _ancestors(folder: str) -> Iterator[str]:
+    """The folders above ``folder``, nearest first (as ``Path.parents`` without the Paths)."""
+    while True:
+        up = os.path.dirname(folder)
+        if up == folder:
+            return
+        yield up
+        folder = up

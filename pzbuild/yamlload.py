@@ -10,6 +10,7 @@ at the line they complain about.
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,10 +35,11 @@ class LoadedYaml:
 
     path: str
     data: Any = None
-    #: JSON pointer -> (line, col), both 1-based; "" is the document itself.
-    positions: dict[str, tuple[int, int]] = field(default_factory=dict)
+    #: JSON pointer -> (line, col), both 1-based; "" is the document itself. A tuple, or a
+    #: two-item list when the document was read back from the cache (:meth:`from_dict`).
+    positions: dict[str, Sequence[int]] = field(default_factory=dict)
     #: JSON pointer of a mapping key -> (line, col) of the key itself.
-    key_positions: dict[str, tuple[int, int]] = field(default_factory=dict)
+    key_positions: dict[str, Sequence[int]] = field(default_factory=dict)
     #: JSON pointer -> the scalar exactly as written (to explain YAML's type guesses).
     raw: dict[str, str] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
@@ -53,10 +55,9 @@ class LoadedYaml:
 
     @classmethod
     def from_dict(cls, path: str, d: dict[str, Any]) -> LoadedYaml:
-        def pos(m: dict[str, list[int]]) -> dict[str, tuple[int, int]]:
-            return {k: (int(v[0]), int(v[1])) for k, v in m.items()}
-
-        return cls(path, d["data"], pos(d["positions"]), pos(d["key_positions"]),
+        # Positions come back as [line, col] lists, used as they are: unpacked like the
+        # tuples, and converting thousands of them would cost more than the rest of a load.
+        return cls(path, d["data"], d["positions"], d["key_positions"],
                    dict(d["raw"]), [Problem.from_dict(p) for p in d["problems"]])
 
     def locate(self, pointer: str, *, key: bool = False) -> Location:
