@@ -62,18 +62,26 @@ class Blob:
     size: int
 
 
-def git(cwd: Path, *args: str, input: bytes | None = None) -> bytes:
-    """The standard output of ``git args`` run in ``cwd``; raises GitError on failure."""
+def run_git(cwd: Path, *args: str, input: bytes | None = None
+            ) -> subprocess.CompletedProcess[bytes]:
+    """``git args`` run in ``cwd``, whatever its exit status (paths unquoted, no prompt);
+    raises GitUnavailable when git cannot be run and GitError when it hangs."""
     cmd = ["git", "-c", "core.quotePath=false", *args]
     try:
-        done = subprocess.run(cmd, cwd=cwd, input=input, capture_output=True,
+        return subprocess.run(cmd, cwd=cwd, input=input, capture_output=True,
                               timeout=TIMEOUT_S, check=False,
+                              stdin=None if input is not None else subprocess.DEVNULL,
                               env={**os.environ, "GIT_TERMINAL_PROMPT": "0",
                                    "GIT_OPTIONAL_LOCKS": "0"})
     except FileNotFoundError as exc:
         raise GitUnavailable("git is not installed (or not on PATH)") from exc
     except subprocess.TimeoutExpired as exc:
         raise GitError(f"`git {' '.join(args)}` took more than {TIMEOUT_S} s") from exc
+
+
+def git(cwd: Path, *args: str, input: bytes | None = None) -> bytes:
+    """The standard output of ``git args`` run in ``cwd``; raises GitError on failure."""
+    done = run_git(cwd, *args, input=input)
     if done.returncode != 0:
         err = done.stderr.decode("utf-8", "replace").strip() or f"exit {done.returncode}"
         raise GitError(f"`git {' '.join(args)}` failed: {err}")

@@ -24,6 +24,7 @@ from pathlib import Path
 from .config import Catalog
 from .discover import PRODUCT_FILE, SLUG_RE, discover
 from .errors import PzBuildError
+from .gitrepo import GitError, GitUnavailable, run_git
 from .problems import Problem
 from .yamledit import EditError, add_promoted_from, replace_derived_from
 
@@ -157,12 +158,17 @@ def _read(path: Path) -> str:
 
 
 def _git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``git args`` in ``root`` with its output as text, whatever its exit status."""
     try:
-        return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True,
-                              check=False, stdin=subprocess.DEVNULL)
-    except FileNotFoundError as exc:
+        done = run_git(root, *args)
+    except GitUnavailable as exc:
         raise PromoteError("git is not installed: promoting moves the product with git mv"
                            ) from exc
+    except GitError as exc:
+        raise PromoteError(str(exc)) from exc
+    return subprocess.CompletedProcess(done.args, done.returncode,
+                                       done.stdout.decode("utf-8", "surrogateescape"),
+                                       done.stderr.decode("utf-8", "replace"))
 
 
 def _check_git(root: Path, old_rel: str, new_rel: str) -> None:
@@ -173,7 +179,7 @@ def _check_git(root: Path, old_rel: str, new_rel: str) -> None:
     tracked = _git(root, "ls-files", "--error-unmatch", "--", f"{old_rel}/{PRODUCT_FILE}")
     if tracked.returncode != 0:
         raise PromoteError(f"{old_rel} is not committed: commit it before promoting it")
-    status = _git(root, "-c", "core.quotePath=false", "status", "--porcelain=v1", "-z",
+    status = _git(root, "status", "--porcelain=v1", "-z",
                   "--untracked-files=all", "--ignored", "--", old_rel, new_rel)
     if status.returncode != 0:
         raise PromoteError("git status failed: " + status.stderr.strip())

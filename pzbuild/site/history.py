@@ -25,11 +25,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from ..gitrepo import GitError, GitUnavailable
+from ..gitrepo import run_git as _git
 
 if TYPE_CHECKING:
     from ..model import Product
@@ -164,8 +166,10 @@ def _git_log(root: Path) -> tuple[list[_Entry] | None, str | None]:
     """(the log of products/, newest commit first, None), or (None, why git cannot be used)."""
     try:
         probe = _git(root, "rev-parse", "--is-inside-work-tree", "--is-shallow-repository")
-    except FileNotFoundError:
+    except GitUnavailable:
         return None, "git is not installed"
+    except GitError as exc:  # git hung
+        return None, str(exc)
     if probe.returncode != 0:
         return None, f"{root} is not a git checkout"
     if probe.stdout.split()[1:2] == [b"true"]:
@@ -173,8 +177,11 @@ def _git_log(root: Path) -> tuple[list[_Entry] | None, str | None]:
                       "actions/checkout with fetch-depth: 0)")
     # -z: paths and subjects as they are, whatever characters they hold; -M: renames, so
     # that a moved product keeps its history.
-    log = _git(root, "-c", "core.quotePath=false", "log", _FORMAT, "--name-status", "-M",
-               "-z", "--relative", "--", "products")
+    try:
+        log = _git(root, "log", _FORMAT, "--name-status", "-M", "-z", "--relative", "--",
+                   "products")
+    except GitError as exc:
+        return None, str(exc)
     if log.returncode != 0:
         return None, "git log failed: " + log.stderr.decode("utf-8", "replace").strip()
     return _parse(log.stdout.decode("utf-8", "replace")), None
@@ -298,8 +305,3 @@ def _file_dates(p: ProductFiles) -> Dates:
 
 def _day(timestamp: float) -> str:
     return dt.datetime.fromtimestamp(timestamp, dt.timezone.utc).date().isoformat()
-
-
-def _git(root: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run([_GIT, *args], cwd=root, capture_output=True, check=False,
-                          stdin=subprocess.DEVNULL)
