@@ -80,6 +80,20 @@ class Product:
         return {k: v for k, v in cols.items() if isinstance(v, str)}
 
 
+def promoted_from(meta: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``provenance.promoted_from`` of a product's metadata or record ({} when it has none):
+    the id the product had in the user section, and the day it was promoted."""
+    prov = meta.get("provenance")
+    moved = prov.get("promoted_from") if isinstance(prov, Mapping) else None
+    return moved if isinstance(moved, Mapping) else {}
+
+
+def promoted_from_id(meta: Mapping[str, Any]) -> str | None:
+    """The old id of a promoted product (see :func:`promoted_from`), else None."""
+    old = promoted_from(meta).get("id")
+    return old if isinstance(old, str) and old else None
+
+
 def access_groups(meta: Mapping[str, Any], release_groups: Mapping[str, frozenset[str]]
                   ) -> frozenset[str] | None:
     """The groups whose readers may open a product (None: every reader): its

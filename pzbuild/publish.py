@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .config import Catalog
 from .errors import PzBuildError
-from .model import Product, access_groups
+from .model import Product, access_groups, promoted_from_id
 
 if TYPE_CHECKING:
     from .seal.build import Reader, SealResult
@@ -70,7 +70,7 @@ def site_groups(products: Sequence[Product], release_groups: Mapping[str, frozen
         if groups is None:
             continue
         restricted[p.id] = groups
-        old = _promoted_from(p.meta)
+        old = promoted_from_id(p.meta)
         if old is not None:
             restricted.setdefault(old, groups)
     if not restricted:
@@ -88,13 +88,6 @@ def site_groups(products: Sequence[Product], release_groups: Mapping[str, frozen
         return None
 
     return groups_of
-
-
-def _promoted_from(meta: Mapping[str, Any]) -> str | None:
-    prov = meta.get("provenance")
-    moved = prov.get("promoted_from") if isinstance(prov, Mapping) else None
-    old = moved.get("id") if isinstance(moved, Mapping) else None
-    return old if isinstance(old, str) and old else None
 
 
 def demo_reader(catalog: Catalog) -> tuple[Reader, Path]:

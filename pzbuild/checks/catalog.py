@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from ..model import Submission
+from ..model import Submission, promoted_from
 from ..problems import Location, Problem
 
 
@@ -69,11 +69,11 @@ def check_promotions(subs: list[Submission], all_subs: list[Submission]) -> Iter
     ids = {s.id.casefold(): s.id for s in all_subs}
     first: dict[str, str] = {}
     for s in sorted(all_subs, key=lambda s: s.id):
-        old = _promoted_from(s).get("id")
+        old = promoted_from(s.data).get("id")
         if isinstance(old, str):
             first.setdefault(old.casefold(), s.id)
     for sub in subs:
-        moved = _promoted_from(sub)
+        moved = promoted_from(sub.data)
         old, date = moved.get("id"), moved.get("date")
         if isinstance(old, str) and old.casefold() in ids:
             yield Problem("R419", f"provenance.promoted_from.id: '{old}' is the id of a "
@@ -91,12 +91,6 @@ def check_promotions(subs: list[Submission], all_subs: list[Submission]) -> Iter
                 yield Problem("S204", f"provenance.promoted_from.date: '{date}' is not a day "
                               "of the calendar (YYYY-MM-DD)",
                               sub.meta.locate("/provenance/promoted_from/date"), sub.id)
-
-
-def _promoted_from(sub: Submission) -> dict[str, object]:
-    prov = sub.data.get("provenance")
-    moved = prov.get("promoted_from") if isinstance(prov, dict) else None
-    return moved if isinstance(moved, dict) else {}
 
 
 def _path_back(graph: dict[str, list[str]], start: str, goal: str) -> list[str] | None:

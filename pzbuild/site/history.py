@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..gitrepo import GitError, GitUnavailable
 from ..gitrepo import run_git as _git
+from ..model import promoted_from_id
 
 if TYPE_CHECKING:
     from ..model import Product
@@ -112,12 +113,9 @@ class ProductFiles:
 
 def product_files(product: Product) -> ProductFiles:
     """The :class:`ProductFiles` of a validated product."""
-    prov = product.meta.get("provenance")
-    promoted = prov.get("promoted_from") if isinstance(prov, dict) else None
-    old = promoted.get("id") if isinstance(promoted, dict) else None
     return ProductFiles(product.id, product.folder, tuple(f.path for f in product.files),
                         tuple(f.path for f in product.files if f.role == "description"),
-                        old if isinstance(old, str) else None)
+                        promoted_from_id(product.meta))
 
 
 def product_history(root: Path, products: Iterable[ProductFiles]) -> History:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..model import promoted_from_id
 from .render import page_root
 
 
@@ -30,10 +31,8 @@ def redirects(records: Iterable[Mapping[str, Any]]) -> list[Redirect]:
     """The redirects the records ask for: one per ``provenance.promoted_from``."""
     out = []
     for r in records:
-        prov = r.get("provenance")
-        moved = prov.get("promoted_from") if isinstance(prov, Mapping) else None
-        old = moved.get("id") if isinstance(moved, Mapping) else None
-        if isinstance(old, str) and old and old != r["id"]:
+        old = promoted_from_id(r)
+        if old is not None and old != r["id"]:
             out.append(Redirect(old, str(r["id"]), str(r.get("name") or r["id"])))
     return out
 
