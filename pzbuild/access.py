@@ -20,13 +20,13 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from .atomic import write_atomic
 from .discover import SLUG_RE
 from .errors import PzBuildError
 from .problems import Location, Problem
@@ -483,21 +483,4 @@ def _write_checked(path: Path, edited: str | None, want: list[dict[str, Any]]) -
     if not _reads_as(text, want):  # pragma: no cover - a bug, not an input
         raise AccessError(f"internal error: the new {path.name} would not read back; "
                           "nothing was written")
-    _write(path, text)
-
-
-def _write(path: Path, text: str) -> None:
-    """Write the whole file or nothing: a temporary file beside it, then a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, text)

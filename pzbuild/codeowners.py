@@ -8,12 +8,11 @@ missing or disagrees with catalog.yaml.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .atomic import write_atomic
 from .problems import Location, Problem
 from .yamlload import LoadedYaml, load_yaml_file
 
@@ -183,14 +182,5 @@ def write_codeowners(root: Path) -> tuple[CodeownersCheck, bool]:
     check = check_codeowners(root)
     if check.expected is None or check.ok:
         return check, False
-    path = root / CODEOWNERS
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".CODEOWNERS.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(check.expected)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(root / CODEOWNERS, check.expected)
     return check_codeowners(root), True

@@ -13,14 +13,13 @@ and the files written are restored. Nothing is committed: the caller prints the 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import shlex
 import subprocess
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .atomic import write_atomic
 from .config import Catalog
 from .discover import PRODUCT_FILE, SLUG_RE, discover
 from .errors import PzBuildError
@@ -107,7 +106,7 @@ def promote(catalog: Catalog, product_id: str, *, as_slug: str | None = None,
     written: list[Path] = []
     try:
         for path, (_, after) in edits.items():
-            _write(path, after)
+            write_atomic(path, after)
             written.append(path)
         known = {(p.product, p.code, p.message) for p in before}
         ref_ids = {s.id for s in refs}
@@ -119,7 +118,7 @@ def promote(catalog: Catalog, product_id: str, *, as_slug: str | None = None,
                                problems)
     except BaseException:
         for path in written:
-            _write(path, edits[path][0])
+            write_atomic(path, edits[path][0])
         _git(root, "mv", "--", new_rel, old_rel)
         raise
     _remove_if_empty(old_dir.parent)
@@ -198,20 +197,6 @@ def _git_mv(root: Path, old_rel: str, new_rel: str) -> None:
 
 
 # -- files -------------------------------------------------------------------------------
-
-
-def _write(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` atomically, keeping its permissions."""
-    mode = path.stat().st_mode & 0o7777 if path.exists() else 0o644
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".yaml")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _remove_if_empty(folder: Path) -> None:

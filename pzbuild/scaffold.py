@@ -19,6 +19,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from .atomic import write_atomic
 from .config import Catalog, ProductType, load_catalog
 from .discover import PRODUCT_FILE, SLUG_RE
 from .errors import PzBuildError, ScaffoldError, TableError
@@ -86,7 +87,7 @@ def scaffold_product(catalog_root: Path, product_path: Path, product_type: str,
         files = _list_files(folder, rel_main)
         text, placeholders = _render(
             catalog, spec, product_id, title, files, columns, roles, table)
-        _write_atomic(yaml_path, text)
+        write_atomic(yaml_path, text)
     except BaseException as exc:
         for path in reversed(made):
             with contextlib.suppress(OSError):
@@ -233,21 +234,6 @@ def _place(source: Path, dest: Path, made: list[Path]) -> None:
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 def _list_files(folder: Path, main: str) -> list[tuple[str, str]]:

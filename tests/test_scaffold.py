@@ -248,7 +248,7 @@ def test_a_failure_while_writing_undoes_everything(root: Path, desi: Path,
     def boom(path: Path, text: str) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(scaffold_module, "_write_atomic", boom)
+    monkeypatch.setattr(scaffold_module, "write_atomic", boom)
     before = _tree(root.parent)
     with pytest.raises(ScaffoldError, match="No space left"):
         scaffold_product(root, root / "products/user/jdoe/x", "redshift_catalog", desi)
@@ -263,7 +263,7 @@ def test_a_failure_keeps_a_folder_that_was_there(root: Path, desi: Path,
     def interrupted(path: Path, text: str) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(scaffold_module, "_write_atomic", interrupted)
+    monkeypatch.setattr(scaffold_module, "write_atomic", interrupted)
     with pytest.raises(KeyboardInterrupt):
         scaffold_product(root, folder, "redshift_catalog", desi)
     assert _tree(folder) == ["notes.txt"]

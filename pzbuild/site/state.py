@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import orjson
+
+from ..atomic import write_atomic
 
 FORMAT = 2
 _META_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
@@ -54,18 +55,10 @@ class SiteState:
             return cls()
 
     def save(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(orjson.dumps(
-                    {"format": FORMAT, "build": self.build_id,
-                     "products": {k: [v.fingerprint, v.entry, v.search, v.redirect]
-                                  for k, v in self.products.items()}}))
-            os.replace(tmp, path)
-        except BaseException:
-            os.unlink(tmp)
-            raise
+        write_atomic(path, orjson.dumps(
+            {"format": FORMAT, "build": self.build_id,
+             "products": {k: [v.fingerprint, v.entry, v.search, v.redirect]
+                          for k, v in self.products.items()}}), durable=False)
 
 
 def state_path(cache_dir: Path, out: Path) -> Path:
