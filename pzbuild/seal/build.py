@@ -431,37 +431,27 @@ def _seal_file(blobs: str, rel: str, src: Path, data: bytes | None, key: ClassKe
 
 def _in_threads(items: list[str], work: Callable[[str, BlobSealer], Any], chunk_size: int
                 ) -> Iterator[tuple[str, Any]]:
-    """``(item, work(item, sealer))`` for every item, computed by :data:`WORKERS` threads
-    that take the next item as they finish one; the first error stops them and is raised."""
-    lock = threading.Lock()
-    todo = iter(items)
-    results: dict[str, Any] = {}
-    errors: list[BaseException] = []
+    """``(item, work(item, sealer))`` for every item, in order, computed by :data:`WORKERS`
+    threads, each with a sealer (and its buffers) of its own; the first error cancels what
+    has not started and is raised."""
+    from concurrent.futures import ThreadPoolExecutor
 
-    def run() -> None:
-        sealer = BlobSealer(chunk_size)
-        while True:
-            with lock:
-                item = None if errors else next(todo, None)
-            if item is None:
-                return
-            try:
-                results[item] = work(item, sealer)
-            except BaseException as exc:  # re-raised below, in the calling thread
-                with lock:
-                    errors.append(exc)
-                return
+    local = threading.local()
 
-    threads = [threading.Thread(target=run, name=f"seal-{i}", daemon=True)
-               for i in range(max(1, min(WORKERS, len(items))))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    if errors:
-        raise errors[0]
-    for item in items:
-        yield item, results[item]
+    def run(item: str) -> Any:
+        sealer = getattr(local, "sealer", None)
+        if sealer is None:
+            sealer = local.sealer = BlobSealer(chunk_size)
+        return work(item, sealer)
+
+    with ThreadPoolExecutor(max(1, min(WORKERS, len(items))), "seal") as pool:
+        futures = [pool.submit(run, item) for item in items]
+        try:
+            results = [f.result() for f in futures]
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+    yield from zip(items, results, strict=True)
 
 
 def _size_outside(root: Path, skip: str) -> int:
