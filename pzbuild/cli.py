@@ -517,6 +517,13 @@ def build(out: Path | None, plain: bool, jobs: int | None, root: Path | None) ->
         seal = published.seal
         click.echo(f"sealed for {len(seal.readers)} readers ({', '.join(seal.readers)}); "
                    f"login page SHA-256 {seal.shell_sha256}", err=True)
+        if seal.epoch_kept:
+            click.echo(f"keys kept from the last build: {seal.reused} of {seal.files} files "
+                       f"reused as sealed then ({seal.reused_bytes / 1e6:,.1f} MB)", err=True)
+        else:
+            click.echo(f"new keys: {seal.epoch_why}; every file sealed", err=True)
+        for note in seal.notes:
+            click.echo(f"warning: {note}", err=True)
         for handle in seal.expired:
             click.echo(f"warning: the access of {handle} has expired: left out", err=True)
 

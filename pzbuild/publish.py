@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from .site.build import BuildResult, Progress
 
 DEMO_KEY = Path(".pzbuild-cache") / "demo" / "reader.pem"
+#: The keys and data blobs a sealed build keeps for the next (pzbuild.seal.keep).
+SEAL_KEEP = Path(".pzbuild-cache") / "seal"
 
 
 class NoReaders(PzBuildError):
@@ -51,7 +53,7 @@ def publish(catalog: Catalog, out: Path, *, plain: bool = False, jobs: int | Non
     def seal(plain_dir: Path, products: list[Product]) -> None:
         groups_of = site_groups(products, catalog.vocabulary.release_groups)
         box["seal"] = seal_site(plain_dir, out, readers, groups_of=groups_of,
-                                title=catalog.title)
+                                title=catalog.title, keep=catalog.root / SEAL_KEEP)
 
     result = build_site(catalog, out, plain=False, jobs=jobs, progress=progress, seal=seal)
     return Published(result, box.get("seal"))

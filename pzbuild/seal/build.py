@@ -36,10 +36,12 @@ from .format import (
     FileEntry,
     Manifest,
     SealError,
+    fingerprint,
     load_public_key,
     seal_bytes,
     wrap_for_reader,
 )
+from .keep import Epoch, KeptBlob, SealKeep, digest_of, group_key, stamp_of
 from .shell import RESERVED, content_type, is_download, theme_public_files, write_shell
 
 GroupsOf = Callable[[str], "set[str] | frozenset[str] | None"]
@@ -92,6 +94,12 @@ class SealResult:
     unopened: list[list[str]] = field(default_factory=list)  # group sets no reader can open
     shell_sha256: str = ""              # of the public index.html: publish it, pin it
     seconds: float = 0.0
+    epoch: str = ""                     # hex id of the key epoch (the HKDF salt)
+    epoch_kept: bool = False            # the keys of the last build were kept
+    epoch_why: str = ""                 # why new keys were drawn
+    reused: int = 0                     # files whose blob of an earlier build was reused
+    reused_bytes: int = 0
+    notes: list[str] = field(default_factory=list)
     #: pages that load scripts or styles from another origin: the service worker's page
     #: policy blocks them, as such code could use the readers' keys
     external: dict[str, list[str]] = field(default_factory=dict)
@@ -99,14 +107,17 @@ class SealResult:
 
 def seal_site(plain_dir: Path, out_dir: Path, readers: list[Reader], *,
               groups_of: GroupsOf | None = None, chunk_size: int = CHUNK_SIZE,
-              title: str = "Photo-z catalog", today: dt.date | None = None) -> SealResult:
+              title: str = "Photo-z catalog", today: dt.date | None = None,
+              keep: str | os.PathLike[str] | None = None) -> SealResult:
     """Seal the plain site ``plain_dir`` into ``out_dir`` for the current ``readers``.
 
     ``groups_of(path)`` gives the groups that may open a site path (``None``: every reader);
     entries of catalog.json and the search index follow ``groups_of`` of the page they link
     to (``products/<id>/index.html``). ``out_dir`` is replaced as a whole, and only when it is
     absent, empty or a site pzbuild built (sealed or plain). ``title`` is shown on the login
-    page. Raises :class:`SealError` on any problem; the plain site is only read.
+    page. With ``keep`` (a folder of the build's cache, see :mod:`pzbuild.seal.keep`) the
+    keys and blobs of the last build are reused while no reader lost access. Raises
+    :class:`SealError` on any problem; the plain site is only read.
     """
     start = time.perf_counter()
     plain_dir, out_dir = Path(plain_dir).resolve(), Path(out_dir).resolve()
@@ -115,8 +126,14 @@ def seal_site(plain_dir: Path, out_dir: Path, readers: list[Reader], *,
         raise SealError(f"chunk size {chunk_size} is out of range")
     today = today or dt.date.today()
     current = _reader_keys(r for r in readers if r.current(today))
+    kids = {fingerprint(load_public_key(r.public_key)): groups for r, groups in current}
+    keeper = SealKeep(keep) if keep is not None else None
+    epoch = (keeper.epoch(kids, chunk_size, today) if keeper is not None
+             else Epoch(os.urandom(16), today))
     build = os.urandom(16)
-    result = SealResult(out_dir, build.hex())
+    bid = build.hex()
+    result = SealResult(out_dir, bid, epoch=epoch.salt.hex(), epoch_kept=epoch.kept,
+                        epoch_why=epoch.why)
     result.expired = sorted(r.handle for r in readers if not r.current(today))
 
     plan: dict[str, frozenset[str] | None] = {}
@@ -132,10 +149,10 @@ def seal_site(plain_dir: Path, out_dir: Path, readers: list[Reader], *,
     held_back = _split_aggregates(plain_dir, plan, groups_of)
     group_sets = sorted({g for g in plan.values() if g is not None}
                         | {g for parts in held_back.values() for g in parts}, key=sorted)
-    klass: dict[frozenset[str] | None, int] = {None: 0}
-    klass.update({g: i for i, g in enumerate(group_sets, start=1)})
-    keys = {i: ClassKey(i, os.urandom(32), build) for i in klass.values()}
-    manifests = {i: Manifest(build.hex(), i, chunk_size) for i in keys}
+    klass: dict[frozenset[str] | None, int] = {None: epoch.index_of(None)}
+    klass.update({g: epoch.index_of(g) for g in group_sets})
+    keys = {i: ClassKey(i, epoch.secret_of(g), epoch.salt) for g, i in klass.items()}
+    manifests = {i: Manifest(bid, i, chunk_size) for i in keys}
     manifests[0].public = sorted(result.public)
     manifests[0].not_found = "404.html" if "404.html" in plan else None
     for rel, parts in held_back.items():
@@ -156,25 +173,55 @@ def seal_site(plain_dir: Path, out_dir: Path, readers: list[Reader], *,
         hidden = _restricted_pages(plan)
         blobs = str(tmp / BLOB_DIR)
 
-        def seal_one(rel: str, sealer: BlobSealer) -> tuple[FileEntry, int, set[str]]:
+        def seal_one(rel: str, sealer: BlobSealer
+                     ) -> tuple[FileEntry, int, set[str], KeptBlob | None, bool]:
             key = keys[klass[plan[rel]]]
-            data = _page_bytes(rel, plain_dir / rel, held_back, hidden)
+            src = plain_dir / rel
+            data = _page_bytes(rel, src, held_back, hidden)
             external: set[str] = set()
-            if rel.endswith(".html") and not is_download(rel):
-                html = data if data is not None else (plain_dir / rel).read_bytes()
-                external = _external(html)
-            entry, written = _seal_file(blobs, rel, plain_dir / rel, data, key, sealer)
-            return entry, written, external
+            download = is_download(rel)
+            if rel.endswith(".html") and not download:
+                data = data if data is not None else src.read_bytes()
+                external = _external(data)
+            if keeper is None:
+                entry, written = _seal_file(blobs, bid, rel, src, data, key, sealer)
+                return entry, written, external, None, False
+            gk = group_key(plan[rel])
+            if download and data is None:
+                check = stamp_of(src)  # a data file: not read when unchanged
+            else:
+                data = data if data is not None else src.read_bytes()
+                check = digest_of(data)
+            hit = keeper.reusable(rel, check, gk)
+            if hit is not None:
+                kept, path = hit
+                _link_or_copy(path, os.path.join(blobs, kept.blob))
+                entry = FileEntry(rel, kept.blob, kept.size, content_type(rel), key.index,
+                                  download)
+                return entry, kept.written, external, kept, True
+            entry, written = _seal_file(blobs, bid, rel, src, data, key, sealer)
+            if check.startswith("stat:") and stamp_of(src) != check:
+                return entry, written, external, None, False  # it changed while sealed
+            return entry, written, external, KeptBlob(entry.blob, entry.size, written, check,
+                                                      gk), False
 
         # the largest first (data files), so that no thread is left with a big one at the end
         order = sorted(plan, key=lambda r: not is_download(r))
-        for rel, (entry, written, external) in _in_threads(order, seal_one, chunk_size):
+        kept_now: dict[str, KeptBlob] = {}
+        for rel, (entry, written, external, kept, reused) in _in_threads(order, seal_one,
+                                                                         chunk_size):
             manifests[entry.key].files[rel] = entry
             result.bytes_in += entry.size
             result.bytes_out += written
+            if kept is not None:
+                kept_now[rel] = kept
+            if reused:
+                result.reused += 1
+                result.reused_bytes += entry.size
             for url in external:
                 result.external.setdefault(url, []).append(rel)
-        keystore = _keystore(tmp, build, keys, klass, manifests, current, result)
+        epoch.sealed += len(plan) - result.reused + len(manifests)
+        keystore = _keystore(tmp, build, epoch.salt, keys, klass, manifests, current, result)
         (tmp / KEYSTORE).write_text(json.dumps(keystore, indent=1) + "\n", encoding="utf-8")
         result.shell_sha256 = write_shell(tmp, title)
         (tmp / MARKER).write_text(json.dumps({"build": build.hex(), "generator":
@@ -184,12 +231,19 @@ def seal_site(plain_dir: Path, out_dir: Path, readers: list[Reader], *,
         _replace(tmp, out_dir)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    if keeper is not None:
+        try:
+            keeper.save(epoch, kids, chunk_size, kept_now, out_dir / BLOB_DIR)
+        except OSError as exc:  # the site is whole; the next build seals everything again
+            keeper.notes.append(f"the keys and blobs of this build could not be kept in "
+                                f"{keeper.folder} ({exc}); the next build seals every file")
+        result.notes = keeper.notes
     result.public.sort()
     result.seconds = time.perf_counter() - start
     return result
 
 
-def _keystore(out: Path, build: bytes, keys: dict[int, ClassKey],
+def _keystore(out: Path, build: bytes, salt: bytes, keys: dict[int, ClassKey],
               klass: dict[frozenset[str] | None, int], manifests: dict[int, Manifest],
               readers: list[tuple[Reader, frozenset[str]]], result: SealResult
               ) -> dict[str, Any]:
@@ -197,7 +251,7 @@ def _keystore(out: Path, build: bytes, keys: dict[int, ClassKey],
     sealed = []
     for i, manifest in manifests.items():
         data = manifest.to_bytes()
-        blob_id = keys[i].manifest_id()
+        blob_id = keys[i].manifest_id(build.hex())
         blob = seal_bytes(data, keys[i], blob_id, manifest.chunk_size)
         (out / BLOB_DIR / blob_id.hex()).write_bytes(blob)
         result.bytes_out += len(blob)
@@ -207,13 +261,13 @@ def _keystore(out: Path, build: bytes, keys: dict[int, ClassKey],
     for reader, groups in readers:
         held = [0] + [i for g, i in klass.items() if g is not None and g & groups]
         kid, entry = wrap_for_reader(load_public_key(reader.public_key),
-                                     [keys[i] for i in held], build)
+                                     [keys[i] for i in held], salt)
         wrapped[kid] = entry
         held_by_someone.update(held)
         result.readers.append(reader.handle)
     result.unopened = [sorted(g) for g, i in klass.items()
                        if g is not None and i not in held_by_someone]
-    return {"format": FORMAT, "version": VERSION, "build": build.hex(),
+    return {"format": FORMAT, "version": VERSION, "build": build.hex(), "epoch": salt.hex(),
             "chunk_size": manifests[0].chunk_size,
             "alg": {"kem": "ECDH-P256", "kdf": "HKDF-SHA256", "wrap": "AES-KW",
                     "aead": "AES-256-GCM"},
@@ -405,11 +459,18 @@ def _page_bytes(rel: str, path: Path, held_back: dict[str, Any],
     return None
 
 
-def _seal_file(blobs: str, rel: str, src: Path, data: bytes | None, key: ClassKey,
-               sealer: BlobSealer) -> tuple[FileEntry, int]:
+def _link_or_copy(src: Path, dst: str) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:  # another file system
+        shutil.copyfile(src, dst)
+
+
+def _seal_file(blobs: str, build: str, rel: str, src: Path, data: bytes | None,
+               key: ClassKey, sealer: BlobSealer) -> tuple[FileEntry, int]:
     """Seal one file (or ``data`` in its place) into the folder ``blobs``: its manifest
     entry and the size of its blob. The source is read once, straight into the sealer."""
-    blob_id = key.blob_id(rel)
+    blob_id = key.blob_id(build, rel)
     fd = os.open(os.path.join(blobs, blob_id.hex()),
                  os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666)
     try:

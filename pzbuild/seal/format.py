@@ -4,12 +4,17 @@ Shared by the build (:mod:`pzbuild.seal.build`), the Python client and, in JavaS
 ``web/pzseal.js``; docs/sealing.md describes it byte by byte. Imports only the standard
 library and ``cryptography``, never numpy, pandas or mkdocs.
 
-A build draws one random 256-bit secret per *key class*: class 0 opens what every reader may
-open, each further class the files of one set of groups. From a class secret ``S``::
+A *key epoch* is one random 16-byte salt and one random 256-bit secret per *key class*:
+class 0 opens what every reader may open, each further class the files of one set of groups.
+An epoch lasts while no reader loses access (pzbuild.seal.keep decides), so that a build can
+reuse the blobs of unchanged files. From a class secret ``S``::
 
-    enc_key  = HKDF-SHA256(S, salt=build, info="pzbuild-sealed/1|enc")    AES-256-GCM
-    name_key = HKDF-SHA256(S, salt=build, info="pzbuild-sealed/1|names")  HMAC-SHA256
-    blob id  = HMAC(name_key, path)            the blob's file name, _pz/b/<hex id>
+    enc_key  = HKDF-SHA256(S, salt=epoch, info="pzbuild-sealed/1|enc")    AES-256-GCM
+    name_key = HKDF-SHA256(S, salt=epoch, info="pzbuild-sealed/1|names")  HMAC-SHA256
+    blob id  = HMAC(name_key, build | "|" | path)   the blob's file name, _pz/b/<hex id>
+
+``build`` is the hex id of the build that sealed the blob (readers take blob ids from the
+manifests, never derive them). Format version 1 had no epoch: the build id was the salt.
 
 A blob is a 20-byte header (magic ``PZSEAL``, version, 0, chunk size, 8-byte random nonce
 prefix) and then every chunk of the plaintext (``chunk_size`` bytes, the last one shorter,
@@ -42,7 +47,9 @@ from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap
 from ..errors import PzBuildError
 
 FORMAT = "pzbuild-sealed"
-VERSION = 1
+VERSION = 2  # of the keystore and the manifests
+READABLE = (1, 2)  # versions a reader opens; 1: the build id is the salt
+BLOB_VERSION = 1  # of a blob's header
 MAGIC = b"PZSEAL"
 CHUNK_SIZE = 1 << 20
 MAX_CHUNK_SIZE = 1 << 24
@@ -236,15 +243,16 @@ def _hkdf(secret: bytes, salt: bytes, info: bytes) -> bytes:
 
 @dataclass(frozen=True)
 class ClassKey:
-    """The secret of one key class of one build, and what derives from it."""
+    """The secret of one key class of one key epoch (``epoch``: the HKDF salt), and what
+    derives from it."""
 
     index: int
     secret: bytes
-    build: bytes
+    epoch: bytes
 
     @cached_property
     def _enc_key(self) -> bytes:
-        return _hkdf(self.secret, self.build, b"enc")
+        return _hkdf(self.secret, self.epoch, b"enc")
 
     @cached_property
     def aead(self) -> AESGCM:
@@ -256,26 +264,27 @@ class ClassKey:
 
     @cached_property
     def _name_key(self) -> bytes:
-        return _hkdf(self.secret, self.build, b"names")
+        return _hkdf(self.secret, self.epoch, b"names")
 
-    def blob_id(self, path: str) -> bytes:
-        return hmac.new(self._name_key, path.encode("utf-8"), hashlib.sha256).digest()
+    def blob_id(self, build: str, path: str) -> bytes:
+        """The id of the blob that the build ``build`` (hex) seals for ``path``."""
+        return hmac.new(self._name_key, f"{build}|{path}".encode(), hashlib.sha256).digest()
 
-    def manifest_id(self) -> bytes:
-        return self.blob_id("\0manifest")
+    def manifest_id(self, build: str) -> bytes:
+        return self.blob_id(build, "\0manifest")
 
 
 def _wrap_info(kid: str, index: int) -> bytes:
     return f"wrap|{kid}|{index}".encode("ascii")
 
 
-def wrap_for_reader(public_key: ec.EllipticCurvePublicKey, keys: list[ClassKey], build: bytes
+def wrap_for_reader(public_key: ec.EllipticCurvePublicKey, keys: list[ClassKey], salt: bytes
                     ) -> tuple[str, dict[str, Any]]:
     """The keystore entry of one reader: (key id, {"epk", "keys": {index: wrapped}})."""
     kid = fingerprint(public_key)
     eph = ec.generate_private_key(ec.SECP256R1())
     shared = eph.exchange(ec.ECDH(), public_key)
-    wrapped = {str(k.index): b64u(aes_key_wrap(_hkdf(shared, build, _wrap_info(kid, k.index)),
+    wrapped = {str(k.index): b64u(aes_key_wrap(_hkdf(shared, salt, _wrap_info(kid, k.index)),
                                                k.secret)) for k in keys}
     return kid, {"epk": b64u(raw_point(eph.public_key())), "keys": wrapped}
 
@@ -284,7 +293,7 @@ def unwrap_for_reader(keystore: dict[str, Any], private_key: ec.EllipticCurvePri
                       ) -> list[ClassKey]:
     """The class keys this private key opens; :class:`NotOnAccessList` if it is not listed."""
     kid = fingerprint(private_key.public_key())
-    build = bytes.fromhex(keystore["build"])
+    salt = keystore_salt(keystore)
     entry = keystore.get("readers", {}).get(kid)
     if entry is None:
         raise NotOnAccessList(
@@ -295,8 +304,8 @@ def unwrap_for_reader(keystore: dict[str, Any], private_key: ec.EllipticCurvePri
         epk = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(),
                                                            b64u_decode(entry["epk"]))
         shared = private_key.exchange(ec.ECDH(), epk)
-        return [ClassKey(int(i), aes_key_unwrap(_hkdf(shared, build, _wrap_info(kid, int(i))),
-                                                b64u_decode(w)), build)
+        return [ClassKey(int(i), aes_key_unwrap(_hkdf(shared, salt, _wrap_info(kid, int(i))),
+                                                b64u_decode(w)), salt)
                 for i, w in sorted(entry["keys"].items(), key=lambda kv: int(kv[0]))]
     except (InvalidUnwrap, ValueError, KeyError, TypeError) as exc:
         raise WrongKey(f"the keystore entry of this key cannot be opened ({_short(exc)}); "
@@ -321,7 +330,7 @@ def seal_stream(src: IO[bytes], dst: IO[bytes], key: ClassKey, blob_id: bytes,
                 chunk_size: int = CHUNK_SIZE) -> int:
     """Encrypt ``src`` into ``dst`` as one blob; returns the plaintext size."""
     prefix = os.urandom(8)
-    header = _HEADER.pack(MAGIC, VERSION, 0, chunk_size, prefix)
+    header = _HEADER.pack(MAGIC, BLOB_VERSION, 0, chunk_size, prefix)
     dst.write(header)
     aead, size, index = key.aead, 0, 0
     cur = src.read(chunk_size)
@@ -354,11 +363,11 @@ class BlobSealer:
         size. Raises :class:`SealError` when the file is not ``size`` bytes long."""
         cs = self.chunk_size
         prefix = os.urandom(8)
-        header = _HEADER.pack(MAGIC, VERSION, 0, cs, prefix)
+        header = _HEADER.pack(MAGIC, BLOB_VERSION, 0, cs, prefix)
         n = chunk_count(size, cs)
-        aead = self._aeads.get((key.secret, key.build))
+        aead = self._aeads.get((key.secret, key.epoch))
         if aead is None:
-            aead = self._aeads[key.secret, key.build] = key.new_aead()
+            aead = self._aeads[key.secret, key.epoch] = key.new_aead()
         data = memoryview(src) if isinstance(src, bytes) else None
         if data is not None and len(data) != size:
             raise SealError(f"{path}: {len(data)} bytes, not {size}")
@@ -418,9 +427,9 @@ def open_stream(src: IO[bytes], key: ClassKey, blob_id: bytes, size: int, chunk_
     magic, version, _, cs, prefix = _HEADER.unpack(header)
     if magic != MAGIC:
         raise Tampered(path, 0, "has no PZSEAL header")
-    if version != VERSION:
+    if version != BLOB_VERSION:
         raise SealFormatError(f"{path}: blob format version {version}; this reader knows "
-                              f"{VERSION}")
+                              f"{BLOB_VERSION}")
     if cs != chunk_size:
         raise Tampered(path, 0, f"has chunk size {cs}, the manifest says {chunk_size}")
     n = chunk_count(size, chunk_size)
@@ -489,8 +498,9 @@ class Manifest:
     def from_bytes(cls, data: bytes, key: int) -> Manifest:
         try:
             doc = json.loads(data)
-            if doc.get("format") != FORMAT or doc.get("version") != VERSION:
-                raise SealFormatError("the manifest is not pzbuild-sealed version 1")
+            if doc.get("format") != FORMAT or doc.get("version") not in READABLE:
+                raise SealFormatError("the manifest is not a pzbuild-sealed manifest of a "
+                                      "version this reader knows")
             files = {p: FileEntry(p, e["blob"], int(e["size"]), str(e["type"]), key,
                                   bool(e.get("download", False)))
                      for p, e in doc["files"].items()}
@@ -520,15 +530,23 @@ def merge_json(base: bytes, parts: list[dict[str, list[list[Any]]]]) -> bytes:
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
+def keystore_salt(keystore: dict[str, Any]) -> bytes:
+    """The HKDF salt of a parsed keystore's keys: its epoch (version 1: its build id)."""
+    return bytes.fromhex(keystore["epoch"] if keystore["version"] >= 2 else keystore["build"])
+
+
 def parse_keystore(data: bytes) -> dict[str, Any]:
     try:
         ks = json.loads(data)
         if not isinstance(ks, dict) or ks.get("format") != FORMAT:
             raise SealFormatError("keystore.json is not a pzbuild-sealed keystore")
-        if ks.get("version") != VERSION:
+        if isinstance(ks.get("version"), bool) or ks.get("version") not in READABLE:
             raise SealFormatError(f"keystore.json is format version {ks.get('version')}; this "
-                                  f"reader knows {VERSION}: update pzbuild")
-        bytes.fromhex(ks["build"])
+                                  f"reader knows {', '.join(map(str, READABLE))}: update "
+                                  "pzbuild")
+        if len(bytes.fromhex(ks["build"])) != 16 or (
+                ks["version"] >= 2 and len(bytes.fromhex(ks["epoch"])) != 16):
+            raise ValueError("the build and epoch ids must be 32 hex digits")
         int(ks["chunk_size"])
         if not isinstance(ks["manifests"], list) or not isinstance(ks["readers"], dict):
             raise TypeError("manifests must be a list and readers a mapping")

@@ -54,8 +54,11 @@ class SealedSite:
             key = self.keys.get(int(m["key"]))
             if key is None:
                 continue
+            # Blob ids are taken as listed, never derived: the keystore names the manifests,
+            # and the manifests (sealed, so authentic) name the blobs of the files.
+            blob = _blob_name(m["blob"])
             manifest = Manifest.from_bytes(
-                open_bytes(_read_all(self._open_blob(m["blob"])), key, key.manifest_id(),
+                open_bytes(_read_all(self._open_blob(blob)), key, bytes.fromhex(blob),
                            int(m["size"]), self.chunk_size, path="(manifest)"), key.index)
             if manifest.build != self.build:
                 raise Tampered("(manifest)", 0, "belongs to another build")
@@ -89,8 +92,8 @@ class SealedSite:
             raise Tampered(e.path, 0, exc.detail) from None
         try:
             key = self.keys[e.key]
-            yield from open_stream(stream, key, key.blob_id(e.path), e.size, self.chunk_size,
-                                   path=e.path)
+            yield from open_stream(stream, key, bytes.fromhex(e.blob), e.size,
+                                   self.chunk_size, path=e.path)
         finally:
             stream.close()
 
@@ -100,6 +103,12 @@ class SealedSite:
         data = b"".join(self.iter_chunks(path))
         parts = self._merge.get(self.entry(path).path)
         return merge_json(data, parts) if parts else data
+
+
+def _blob_name(name: object) -> str:
+    if not isinstance(name, str) or len(name) != 64 or name.strip("0123456789abcdef"):
+        raise SealFormatError("keystore.json names a blob that is not 64 hex digits")
+    return name
 
 
 def _read_all(stream: IO[bytes]) -> bytes:

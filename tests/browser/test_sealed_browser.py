@@ -54,13 +54,16 @@ class Site(NamedTuple):
     readers: list[Reader]
 
 
-def _seal(plain: PlainSite, out: Path, readers: list[Reader]) -> None:
-    seal_site(plain.root, out, readers, groups_of=restricted)
+def _seal(plain: PlainSite | Path, out: Path, readers: list[Reader],
+          keep: Path | None = None) -> Any:
+    root = plain if isinstance(plain, Path) else plain.root
+    result = seal_site(root, out, readers, groups_of=restricted, keep=keep)
     # http.server's Last-Modified counts whole seconds: a rebuild within the same second
     # would be answered "304 Not Modified" to the service worker's revalidation.
     stamp = (out / "keystore.json").stat().st_mtime + 2 * _seal.count  # type: ignore[attr-defined]
     _seal.count += 1  # type: ignore[attr-defined]
     os.utime(out / "keystore.json", (stamp, stamp))
+    return result
 
 
 _seal.count = 1  # type: ignore[attr-defined]
@@ -402,6 +405,35 @@ def test_without_remember_a_rebuild_asks_again(page: Any, serve: Any, sealed: Si
     page.goto(base + PRODUCT)
     assert "why=rebuilt" in page.url and "rebuilt" in page.inner_text("#pz-status")
     login(page, base, sealed.bob, then=base + PRODUCT)
+
+
+def test_kept_keys_open_the_next_build_without_asking(page: Any, serve: Any, sealed: Site,
+                                                      tmp_path: Path) -> None:
+    """A build that keeps the keys (no reader lost access) is opened by the session of the
+    last one, with the new content; once a reader is removed, new keys ask for the key."""
+    import shutil
+
+    plain = tmp_path / "plain"
+    shutil.copytree(sealed.plain.root, plain)
+    site, keep = tmp_path / "site", tmp_path / "keep"
+
+    def build(readers: list[Reader]) -> Any:
+        return _seal(plain, site, readers, keep)
+
+    build(sealed.readers)
+    base = serve(site)
+    login(page, base, sealed.bob, then=base)
+    product = plain / PRODUCT / "index.html"
+    product.write_text(product.read_text().replace("Spectroscopic zebras",
+                                                   "Spectroscopic okapis, revised"))
+    assert build(sealed.readers).epoch_kept
+    page.goto(base + PRODUCT)
+    assert page.inner_text("h1") == SECRET_NAME
+    assert "Spectroscopic okapis, revised" in page.inner_text("body")
+    result = build(sealed.readers[1:])  # alice removed: new keys for everyone
+    assert not result.epoch_kept
+    page.goto(base + PRODUCT)
+    assert "why=rebuilt" in page.url
 
 
 def test_groups_in_the_browser(page: Any, serve: Any, sealed: Site) -> None:

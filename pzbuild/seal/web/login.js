@@ -77,7 +77,7 @@
     const keys = await PZSeal.unwrapKeys(ks, id.privateKey, id.kid);
     await PZSeal.openManifests(ks, keys, fetchBlob);
     const record = { stamp: PZSeal.toHex(crypto.getRandomValues(new Uint8Array(16))),
-      kid: id.kid, build: ks.build, keys, remember,
+      kid: id.kid, epoch: PZSeal.epochOf(ks), keys, remember,
       expires: remember ? null : Date.now() + SESSION_HOURS * 3600 * 1000 };
     if (remember) record.privateKey = id.privateKey;
     await PZSeal.session.put(scope, record);

@@ -11,7 +11,9 @@
   const utf8 = new TextEncoder();
   const LABEL = "pzbuild-sealed/1|";
   const FORMAT = "pzbuild-sealed";
-  const VERSION = 1;
+  const VERSION = 2;          // of the keystore and the manifests
+  const READABLE = [1, 2];    // 1: no key epoch, the build id is the salt
+  const BLOB_VERSION = 1;     // of a blob's header
   const MAGIC = [0x50, 0x5a, 0x53, 0x45, 0x41, 0x4c]; // "PZSEAL"
   const HEADER = 20;
   const TAG = 16;
@@ -146,15 +148,21 @@
     if (!ks || ks.format !== FORMAT) {
       throw new SealError("format", "keystore.json is not a pzbuild sealed keystore.");
     }
-    if (ks.version !== VERSION) {
+    if (!READABLE.includes(ks.version)) {
       throw new SealError("format", `This site uses seal format ${ks.version}; this page ` +
-        `reads format ${VERSION}.`);
+        `reads formats ${READABLE.join(", ")}.`);
     }
     if (!(ks.chunk_size > 0 && ks.chunk_size <= MAX_CHUNK) || !Array.isArray(ks.manifests) ||
-        typeof ks.readers !== "object" || !/^[0-9a-f]{32}$/.test(ks.build)) {
+        typeof ks.readers !== "object" || !/^[0-9a-f]{32}$/.test(ks.build) ||
+        (ks.version >= 2 && !/^[0-9a-f]{32}$/.test(ks.epoch))) {
       throw new SealError("format", "keystore.json is malformed.");
     }
     return ks;
+  }
+
+  /** The key epoch of a parsed keystore: the salt of its keys (format 1: the build id). */
+  function epochOf(ks) {
+    return ks.version >= 2 ? ks.epoch : ks.build;
   }
 
   function hkdfParams(salt, info) {
@@ -168,18 +176,18 @@
       throw new SealError("not-listed", "This key is not on the access list of this " +
         "catalog.", { kid });
     }
-    const build = fromHex(ks.build);
+    const salt = fromHex(epochOf(ks));
     const keys = {};
     try {
       const epk = await subtle.importKey("raw", b64Decode(entry.epk), P256, true, []);
       const shared = await subtle.deriveBits({ name: "ECDH", public: epk }, privateKey, 256);
       const hk = await subtle.importKey("raw", shared, "HKDF", false, ["deriveKey"]);
       for (const [index, wrapped] of Object.entries(entry.keys)) {
-        const kek = await subtle.deriveKey(hkdfParams(build, `wrap|${kid}|${index}`), hk,
+        const kek = await subtle.deriveKey(hkdfParams(salt, `wrap|${kid}|${index}`), hk,
           { name: "AES-KW", length: 256 }, false, ["unwrapKey"]);
         const secret = await subtle.unwrapKey("raw", b64Decode(wrapped), kek, "AES-KW",
           "HKDF", false, ["deriveKey"]);
-        keys[index] = await subtle.deriveKey(hkdfParams(build, "enc"), secret,
+        keys[index] = await subtle.deriveKey(hkdfParams(salt, "enc"), secret,
           { name: "AES-GCM", length: 256 }, false, ["decrypt"]);
       }
     } catch (e) {
@@ -199,8 +207,8 @@
     for (let i = 0; i < MAGIC.length; i++) {
       if (header[i] !== MAGIC[i]) throw tampered(path, 0, "has no PZSEAL header");
     }
-    if (header[6] !== VERSION) {
-      throw new SealError("format", `${path}: blob format ${header[6]} is not ${VERSION}.`);
+    if (header[6] !== BLOB_VERSION) {
+      throw new SealError("format", `${path}: blob format ${header[6]} is not ${BLOB_VERSION}.`);
     }
     const given = new DataView(header.buffer, header.byteOffset).getUint32(8);
     if (given !== cs) throw tampered(path, 0, `has chunk size ${given}, not ${cs}`);
@@ -323,7 +331,7 @@
       const plain = await decryptBlob(await fetchBlob(m.blob), key, m.blob, m.size,
         ks.chunk_size, "(manifest)");
       const doc = JSON.parse(new TextDecoder().decode(plain));
-      if (doc.format !== FORMAT || doc.version !== VERSION || doc.build !== ks.build) {
+      if (doc.format !== FORMAT || !READABLE.includes(doc.version) || doc.build !== ks.build) {
         throw tampered("(manifest)", 0, "belongs to another build");
       }
       for (const [path, e] of Object.entries(doc.files)) {
@@ -392,7 +400,7 @@
   root.PZSeal = {
     SealError, FORMAT, VERSION, HEADER, TAG,
     b64Decode, b64uEncode, toHex, fromHex,
-    importPrivateKey, keyId, parseKeystore, unwrapKeys,
+    importPrivateKey, keyId, parseKeystore, epochOf, unwrapKeys,
     chunkCount, decryptBlob, decryptStream, openManifests, mergeJson, session,
   };
 })(self);

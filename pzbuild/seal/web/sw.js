@@ -120,7 +120,7 @@ async function getKeystore(revalidate) {
 }
 
 async function buildState(record, ks) {
-  let keys = record.build === ks.build ? record.keys : null;
+  let keys = sameKeys(record, ks) ? record.keys : null;
   if (!keys && record.privateKey) {
     try {
       keys = await PZSeal.unwrapKeys(ks, record.privateKey, record.kid);
@@ -130,7 +130,7 @@ async function buildState(record, ks) {
       return { why: e.kind === "not-listed" ? "removed" : "rebuilt" };
     }
     record.keys = keys;
-    record.build = ks.build;
+    record.epoch = PZSeal.epochOf(ks);
     await PZSeal.session.put(SCOPE, record);
   }
   if (!keys) {
@@ -140,6 +140,18 @@ async function buildState(record, ks) {
   const site = await PZSeal.openManifests(ks, keys, fetchBlob);
   state = { site: true, stamp: record.stamp, build: ks.build, keys, ...site };
   return state;
+}
+
+/** Whether the keys of a session still open this build: a build keeps the keys of the last
+ * one (its epoch) while no reader lost access; the reader's classes must be the same too
+ * (a group joined since the login is opened by unwrapping again). */
+function sameKeys(record, ks) {
+  if (!record.keys || record.epoch !== PZSeal.epochOf(ks)) return false;
+  const entry = Object.prototype.hasOwnProperty.call(ks.readers, record.kid)
+    ? ks.readers[record.kid] : null;
+  if (!entry) return false;
+  const held = Object.keys(record.keys).sort().join(",");
+  return held === Object.keys(entry.keys).sort().join(",");
 }
 
 async function fetchBlob(hex) {
