@@ -267,3 +267,42 @@ def test_a_version_1_keystore_still_opens(plain, tmp_path: Path) -> None:
         (k.index, k.secret, k.epoch) for k in keys]
     with pytest.raises(SealFormatError, match="version 3"):
         parse_keystore(json.dumps(dict(ks, version=3)).encode())
+
+
+def test_pzbuild_build_says_whether_the_keys_were_kept(tmp_path: Path) -> None:
+    """Through the CLI on the example catalog: the first sealed build draws keys, the next
+    reuses every blob and says so, and removing the reader draws new keys."""
+    from click.testing import CliRunner
+
+    from pzbuild.cli import main
+
+    from .test_site_build import copy_catalog
+
+    root = copy_catalog(tmp_path / "catalog")
+    runner = CliRunner()
+    handles = []
+    for name in ("reader1", "reader2"):
+        key = tmp_path / "keys" / f"{name}.pem"
+        res = runner.invoke(main, ["access", "keygen", "--out", str(key)])
+        assert res.exit_code == 0, res.output
+        public = next(w for w in res.output.split() if w.startswith("p256:"))
+        res = runner.invoke(main, ["access", "add", name, "--key", public, "--root", str(root)])
+        assert res.exit_code == 0, res.output
+        handles.append(key)
+    out = tmp_path / "sealed"
+    args = ["build", "--root", str(root), "--out", str(out), "--jobs", "1"]
+    res = runner.invoke(main, args)
+    assert res.exit_code == 0 and "new keys: no keys kept from an earlier build" in res.output
+    res = runner.invoke(main, args)
+    assert res.exit_code == 0, res.output
+    line = next(ln for ln in res.output.splitlines() if ln.startswith("keys kept"))
+    reused, files = (int(w) for w in line.split(":")[1].split()[:3:2])
+    assert reused == files > 0
+    res = runner.invoke(main, ["access", "remove", "reader2", "--root", str(root)])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(main, args)
+    assert res.exit_code == 0
+    assert "new keys: a reader of the last build is no longer on the access list" in res.output
+    with pytest.raises(NotOnAccessList):
+        open_sealed(out, handles[1].read_text())
+    assert open_sealed(out, handles[0].read_text()).paths()
