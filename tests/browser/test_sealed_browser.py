@@ -276,9 +276,9 @@ def test_deep_link_after_login(page: Any, serve: Any, sealed: Site) -> None:
     base = serve(sealed.site)
     page.goto(base)
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
-    page.goto(base + PRODUCT + "?tab=files")
+    page.goto(base + PRODUCT + "?tab=files#files")
     assert "?next=" in page.url
-    login(page, base, sealed.bob, then=base + PRODUCT + "?tab=files")
+    login(page, base, sealed.bob, then=base + PRODUCT + "?tab=files#files")
     assert page.inner_text("h1") == SECRET_NAME
 
 
@@ -332,7 +332,7 @@ def pages_host(sealed: Site) -> Iterator[str]:
 
 def test_deep_link_on_first_visit_through_the_404_page(page: Any, page_log: Any,
                                                        pages_host: str, sealed: Site) -> None:
-    deep = pages_host + PRODUCT + "?tab=files"
+    deep = pages_host + PRODUCT + "?tab=files#files"
     page.goto(deep)  # no service worker yet: the host answers with 404.html
     page.wait_for_url(pages_host + "?next=*")
     assert page.locator("#pz-login").is_visible()

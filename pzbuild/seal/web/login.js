@@ -27,7 +27,10 @@
     if (/^[\\/]|^[a-z][a-z0-9+.-]*:|[\\]/i.test(next)) return root.href;
     try {
       const url = new URL(next, root);
-      return url.origin === root.origin && url.href.startsWith(root.href) ? url.href : root.href;
+      if (url.origin !== root.origin || !url.href.startsWith(root.href)) return root.href;
+      // The fragment of the page asked for stays on the login page's URL (redirects keep it).
+      if (!url.hash && location.hash) url.hash = location.hash;
+      return url.href;
     } catch (e) {
       return root.href;
     }
