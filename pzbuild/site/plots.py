@@ -23,6 +23,7 @@ from markupsafe import Markup, escape
 
 from .numbers import fmt_compact, fmt_int, nice_ticks, tick_label
 from .skygrid import expand as expand_sky
+from .skygrid import expand_edges
 
 # Viridis in 8 steps: ordered in lightness, readable on white and on slate.
 SEQUENTIAL = ("#440154", "#46327e", "#365c8d", "#277f8e", "#1fa187", "#4ac16d",
@@ -129,7 +130,11 @@ def histogram_svg(hist: Any) -> Markup | None:
     ``<title>`` per bin took some 7 kB a page."""
     if not isinstance(hist, dict):
         return None
-    edges, counts = _numbers(hist.get("edges")), _numbers(hist.get("counts"))
+    try:
+        edges = _numbers(expand_edges(hist.get("edges")))  # regular edges: start, step, n
+    except ValueError:
+        return None
+    counts = _numbers(hist.get("counts"))
     if not edges or not counts or len(edges) != len(counts) + 1:
         return None
     if not _increasing(edges) or min(counts) < 0:
@@ -329,11 +334,11 @@ def _colour_bar(out: list[str], x: float, top: float, height: float, bounds: lis
                 log: bool) -> None:
     k = len(SEQUENTIAL)
     step = height / k
-    out.append('<g class="pz-plot__colourbar">')
-    for i, colour in enumerate(SEQUENTIAL):
-        y = top + height - (i + 1) * step
-        out.append(f'<rect x="{_n(x)}" y="{_n(y)}" width="14" height="{_n(step + 0.5)}" '
-                   f'fill="{colour}" />')
+    # the colours as one image, a pixel each from the top (highest) down, and its outline
+    png = palette_png(np.arange(k - 1, -1, -1).reshape(k, 1), SEQUENTIAL)
+    out.append(f'<g class="pz-plot__colourbar"><image x="{_n(x)}" y="{_n(top)}" width="14" '
+               f'height="{_n(height)}" preserveAspectRatio="none" '
+               f'href="data:image/png;base64,{base64.b64encode(png).decode()}" />')
     out.append(f'<rect x="{_n(x)}" y="{_n(top)}" width="14" height="{_n(height)}" '
                'fill="none" stroke="currentColor" stroke-opacity="0.4" /></g>')
     out.append(f'<g class="pz-plot__labels" fill="currentColor" font-size="{FONT}">')
@@ -403,14 +408,14 @@ def _box(x: float, y: float, name: str, href: str | None, kind: str) -> str:
     cls = f"pz-lineage__node pz-lineage__node--{kind}"
     strong = kind == "this"
     dashed = ' stroke-dasharray="4 3"' if kind == "more" else ""
+    width = ' stroke-width="2"' if strong else ""
     bold = ' font-weight="bold"' if strong else ""
+    # fill, font size and text anchor come from the group of the boxes (lineage_svg)
     body = (f"<title>{escape(full)}</title>"
             f'<rect x="{_n(x)}" y="{_n(y)}" width="{_n(_BOX_W)}" height="{_n(_BOX_H)}" rx="6" '
-            f'fill="currentColor" fill-opacity="{0.14 if strong else 0.04}" '
-            f'stroke="currentColor" stroke-width="{2 if strong else 1}"{dashed} />'
-            f'<text x="{_n(x + _BOX_W / 2)}" y="{_n(y + _BOX_H / 2 + FONT * 0.35)}" '
-            f'text-anchor="middle" fill="currentColor" font-size="{FONT}"'
-            f'{bold}>'
+            f'fill-opacity="{0.14 if strong else 0.04}" stroke="currentColor"'
+            f"{width}{dashed} />"
+            f'<text x="{_n(x + _BOX_W / 2)}" y="{_n(y + _BOX_H / 2 + FONT * 0.35)}"{bold}>'
             f"{escape(_label(name))}</text>")
     if href and not _SCHEME_LIKE.match(href) and not href.startswith(("/", "\\")):
         return f'<a href="{escape(href)}" class="{cls} pz-lineage__link">{body}</a>'
@@ -460,7 +465,9 @@ def lineage_svg(name: str, derived: Sequence[tuple[str, str | None]],
     body = [f'<g class="pz-lineage__edges" fill="none" stroke="currentColor" '
             f'stroke-opacity="0.6" stroke-width="1.2">{"".join(edges)}</g>',
             f'<g class="pz-lineage__arrows" fill="currentColor" fill-opacity="0.6">'
-            f'<path d="{"".join(dict.fromkeys(heads))}" /></g>', *boxes]
+            f'<path d="{"".join(dict.fromkeys(heads))}" /></g>',
+            f'<g fill="currentColor" font-size="{FONT}" text-anchor="middle">',
+            *boxes, "</g>"]
     head = (f'<svg class="pz-plot pz-plot--lineage pz-lineage" '
             f'xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_n(width)} {_n(height)}" '
             f'width="{_n(width)}" height="{_n(height)}" role="group" '

@@ -37,12 +37,13 @@ from .product_parts import (
     file_rows,
     license_parts,
     list_url,
+    own_url,
     preview,
     provenance,
     qp_facts,
     text,
 )
-from .sanitize import render_markdown, site_url
+from .sanitize import render_markdown
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "site_templates"
 TEMPLATE = "product.html.j2"
@@ -134,8 +135,9 @@ class ProductPage:
             documentation_html=render_markdown(rec.get("description_file"), id_prefix="pz-doc"),
             documentation_file=Link(doc.path, doc.href) if doc else None,
             files=files,
-            sha256sums_href=site_url(root, rec.get("sha256sums")),
-            json_href=site_url(root, f"{url}product.json") if url and url.endswith("/") else None,
+            sha256sums_href=own_url(root, url, rec.get("sha256sums")),
+            json_href=own_url(root, url, f"{url}product.json")
+            if url and url.endswith("/") else None,
             main_path=text(main.get("path")),
             main_error=text(as_dict(main.get("error")).get("message")),
             warnings=_issues(table.get("warnings")),

@@ -163,6 +163,20 @@ def contact_link(value: Any) -> Link | None:
     return Link(t, safe_http_url(t))
 
 
+def own_url(root: str, own: str | None, url: Any) -> str | None:
+    """A site-relative URL of the record as seen from the page, like
+    :func:`~pzbuild.site.sanitize.site_url`, but relative to the page when it lies in the
+    product's own folder ``own`` (``products/<id>/``): ``files/x`` instead of
+    ``../../../products/<id>/files/x``."""
+    href = site_url(root, url)
+    mine = root + own if own and own.endswith("/") else None
+    if href is None or mine is None or not href.startswith(mine):
+        return href
+    rest = href[len(mine):]
+    # a first segment with a colon would read as a URL scheme
+    return rest if rest and ":" not in rest.split("/", 1)[0] else "./" + rest
+
+
 def list_url(root: str, section: Any, key: str, value: Any) -> str | None:
     """The list page of a section filtered on one facet (pz-list.js reads the query)."""
     v = text(value)
@@ -189,6 +203,7 @@ def authors(record: dict[str, Any]) -> list[Author]:
 
 
 def file_rows(record: dict[str, Any], root: str, main_rows: Any) -> list[FileRow]:
+    own = text(record.get("url"))
     rows = []
     for f in as_list(record.get("files")):
         f = as_dict(f)
@@ -204,7 +219,7 @@ def file_rows(record: dict[str, Any], root: str, main_rows: Any) -> list[FileRow
             description=text(f.get("description")), size=fmt_bytes(size),
             size_title=f"{exact} bytes" if exact else "",
             rows=fmt_int(main_rows) if role == "main" else "",
-            sha256=sha, sha256_short=sha[:SHA_SHORT], href=site_url(root, f.get("url"))))
+            sha256=sha, sha256_short=sha[:SHA_SHORT], href=own_url(root, own, f.get("url"))))
     return rows
 
 
@@ -337,7 +352,7 @@ def provenance(record: dict[str, Any], root: str, files: list[FileRow]) -> Prove
     if (path := text(prov.get("config"))) is not None:
         href = next((f.href for f in files if f.path == path), None)
         if href is None and (base := text(record.get("url"))):
-            href = site_url(root, f"{base}files/{path}")
+            href = own_url(root, base, f"{base}files/{path}")
         config = Link(path, href)
     notes = render_markdown(prov.get("notes"), id_prefix="pz-notes")
     if not (derived or used or software or config or notes):

@@ -20,6 +20,7 @@ from ..model import Product
 from .history import Dates, ProductHistory
 from .plaintext import markdown_to_text
 from .skygrid import compact as compact_sky
+from .skygrid import compact_edges
 
 VERSION = 1
 #: Placeholder until the catalog schema is published somewhere.
@@ -27,6 +28,13 @@ CATALOG_SCHEMA = "https://example.org/pzbuild/catalog.schema.json"
 SUMMARY_CHARS = 300
 #: A description file (role description) larger than this is cut: it is shown on a page.
 MAX_DESCRIPTION_FILE = 1_000_000
+#: Significant digits of derived statistics (mean, std; quantiles of columns that are not
+#: float32 or float16) in product.json: far beyond what a sample's mean or median means.
+MEAN_DIGITS = 8
+QUANTILE_DIGITS = 10
+#: Float types whose values are written as the shortest text that reads back as the same
+#: value of that type (numpy's repr), instead of the float64 repr of a float32 value.
+_NARROW = {"float32": "float32", "float16": "float16"}
 
 
 def product_url(pid: str) -> str:
@@ -111,9 +119,64 @@ def _main(summary: ProductSummary) -> dict[str, Any] | None:
         return None
     main = summary.main.to_dict()
     table = main.get("table")
-    if isinstance(table, dict) and isinstance(table.get("sky_density"), dict):
-        main["table"] = {**table, "sky_density": compact_sky(table["sky_density"])}
+    if isinstance(table, dict):
+        main["table"] = compact_table(table)
     return main
+
+
+def compact_table(table: dict[str, Any]) -> dict[str, Any]:
+    """``main.table`` as product.json holds it (docs/design/site-format.md): numbers at the
+    precision they have, regular histogram edges and the sky density in compact form."""
+    out = dict(table)
+    if isinstance(table.get("columns"), list):
+        out["columns"] = [_column(c) for c in table["columns"]]
+    hist = table.get("z_histogram")
+    if isinstance(hist, dict):
+        out["z_histogram"] = {**hist, "edges": compact_edges(hist.get("edges"))}
+    if isinstance(table.get("sky_density"), dict):
+        out["sky_density"] = compact_sky(table["sky_density"])
+    return out
+
+
+def _column(column: Any) -> Any:
+    """A column's statistics rounded: min and max of a float32 (float16) column as the
+    shortest text of that float32 value, its quantiles likewise; mean and std to
+    MEAN_DIGITS, other quantiles to QUANTILE_DIGITS significant digits."""
+    if not (isinstance(column, dict) and isinstance(column.get("stats"), dict)):
+        return column
+    st = dict(column["stats"])
+    narrow = _NARROW.get(str(column.get("dtype")))
+
+    def exact(v: Any) -> Any:
+        return _narrow(v, narrow) if narrow else v
+
+    for key in ("min", "max"):
+        if key in st:
+            st[key] = exact(st[key])
+    for key in ("mean", "std"):
+        if key in st:
+            st[key] = _significant(st[key], MEAN_DIGITS)
+    if isinstance(st.get("quantiles"), dict):
+        st["quantiles"] = {q: exact(v) if narrow else _significant(v, QUANTILE_DIGITS)
+                           for q, v in st["quantiles"].items()}
+    return {**column, "stats": st}
+
+
+def _significant(value: Any, digits: int) -> Any:
+    if type(value) is not float or not math.isfinite(value):
+        return value
+    return float(f"{value:.{digits}g}")
+
+
+def _narrow(value: Any, dtype: str) -> Any:
+    if type(value) is not float or not math.isfinite(value):
+        return value
+    import numpy as np  # the build has it; the client never calls this
+
+    kind = getattr(np, dtype)
+    if abs(value) > float(np.finfo(kind).max):  # not a value of the column's type
+        return value
+    return float(str(kind(value)))
 
 
 def record_json(record: Mapping[str, Any]) -> str:

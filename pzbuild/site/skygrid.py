@@ -44,7 +44,7 @@ def compact(sky: dict[str, Any]) -> dict[str, Any]:
     out["counts"] = {"encoding": ENCODING, "dtype": dtype, "shape": [len(rows), width],
                      "data": base64.b64encode(zlib.compress(values.tobytes(), 9)).decode()}
     for key in ("ra_edges", "dec_edges"):
-        out[key] = _range(sky.get(key))
+        out[key] = compact_edges(sky.get(key))
     return out
 
 
@@ -56,15 +56,16 @@ def expand(sky: Any) -> Any:
         return sky
     out = dict(sky)
     for key in ("ra_edges", "dec_edges"):
-        out[key] = _edges(sky.get(key))
+        out[key] = expand_edges(sky.get(key))
     packed = sky.get("counts")
     if isinstance(packed, dict):
         out["counts"] = _counts(packed)
     return out
 
 
-def _range(edges: Any) -> Any:
-    """``{"start", "step", "n"}`` when ``edges`` is exactly that sequence, else ``edges``."""
+def compact_edges(edges: Any) -> Any:
+    """``{"start", "step", "n"}`` when ``edges`` is exactly that sequence, else ``edges``
+    (the histogram edges of product.json take this form too)."""
     if not (isinstance(edges, list) and len(edges) > 2
             and all(type(v) is float for v in edges)):
         return edges
@@ -74,13 +75,15 @@ def _range(edges: Any) -> Any:
     return {"start": start, "step": step, "n": len(edges)}
 
 
-def _edges(value: Any) -> Any:
+def expand_edges(value: Any) -> Any:
+    """The list of edges of a :func:`compact_edges` form; any other value unchanged. Raises
+    ValueError on a form without numbers start and step and a count n."""
     if not isinstance(value, dict):
         return value
     start, step, n = value.get("start"), value.get("step"), value.get("n")
     if not (isinstance(start, (int, float)) and isinstance(step, (int, float))
             and type(n) is int and 2 <= n <= 100_000):
-        raise ValueError("sky density edges: need numbers start and step and a count n")
+        raise ValueError("edges: need numbers start and step and a count n")
     return [start + i * step for i in range(n)]
 
 

@@ -27,6 +27,10 @@ TOC_ID = "pzbuildxslotxtoc"
 TITLE_ID = "pz-title"
 
 _INDENT = re.compile(r"\n\s+")
+#: White space with a line break between two tags (what mkdocs-minify-plugin's htmlmin
+#: removes too), and the scripts where no text is touched.
+_BETWEEN_TAGS = re.compile(r">\s*\n\s*<")
+_SCRIPT = re.compile(r"(<script\b.*?</script>)", re.S)
 
 #: Page paths of the templates, relative to the site root (their folder under docs_dir).
 TEMPLATE_PATHS = {"official": "products/official/__page__/",
@@ -125,11 +129,14 @@ def _toc_span(text: str) -> tuple[int, int]:
 
 
 def _dedent(html: str) -> str:
-    """The theme's HTML without its indentation and blank lines (a sixth of a page), unless
-    it holds an element where white space shows."""
+    """The theme's HTML without its indentation, blank lines and line breaks between tags
+    (a fifth of a page), unless it holds an element where white space shows; scripts are
+    left as they are."""
     if "<pre" in html or "<textarea" in html:
         return html
-    return _INDENT.sub("\n", html)
+    parts = _SCRIPT.split(html)
+    parts[::2] = [_BETWEEN_TAGS.sub("><", _INDENT.sub("\n", p)) for p in parts[::2]]
+    return "".join(parts)
 
 
 def _points(text: str, page_path: str) -> list[str]:

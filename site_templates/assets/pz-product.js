@@ -1,5 +1,5 @@
-// Product pages: the citation's Copy button, the n(z) histogram's tooltip, and the
-// whole-product download.
+// Product pages: the citation's Copy button, the n(z) histogram's tooltip, the preview
+// table (drawn from product.json), and the whole-product download.
 //
 // The zip is made in the browser from the product's own files, fetched through their usual
 // URLs (in a sealed site the service worker decrypts them), so the site stores no second
@@ -125,6 +125,94 @@
     });
   }
 
+  // product.json with every number kept as the text the record writes (a string starting
+  // with RAW): an id above 2^53 stays exact and a float shows as written ("-99.0", "1e-05").
+  // Strings are matched whole first, so a digit inside one is never taken for a number.
+  var RAW = "\u0000#";
+  var TOKENS = /"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
+  function parseRecord(text) {
+    return JSON.parse(text.replace(TOKENS, function (t) {
+      return t.charAt(0) === '"' ? t : '"\\u0000#' + t + '"';  // RAW, as a JSON escape
+    }));
+  }
+  function isRaw(v) { return typeof v === "string" && v.lastIndexOf(RAW, 0) === 0; }
+  function rawText(v) { return v.slice(RAW.length); }
+
+  // A value as Python's json.dumps writes it (", " and ": "), numbers as in the record.
+  function pyJson(v) {
+    if (isRaw(v)) return rawText(v);
+    if (Array.isArray(v)) return "[" + v.map(pyJson).join(", ") + "]";
+    if (v && typeof v === "object") {
+      return "{" + Object.keys(v).map(function (k) {
+        return JSON.stringify(k) + ": " + pyJson(v[k]);
+      }).join(", ") + "}";
+    }
+    return JSON.stringify(v);
+  }
+
+  // A preview cell: [text, kind], kind "num", "text" or "null" (pzbuild.site.product_parts
+  // .cell does the same for Python).
+  function cell(v) {
+    if (v === null || v === undefined) return ["null", "null"];
+    if (v === true || v === false) return [String(v), "text"];
+    if (isRaw(v)) return [rawText(v), "num"];
+    if (typeof v === "string") {
+      return [v, v === "NaN" || v === "inf" || v === "-inf" ? "num" : "text"];
+    }
+    return [pyJson(v), "text"];
+  }
+
+  function td(tag, text, cls) {
+    var el = document.createElement(tag);
+    el.textContent = text;  // text only: values are data, never markup
+    if (cls) el.className = cls;
+    return el;
+  }
+
+  // The preview table of main.table: a header of column names (numbers align right) and
+  // the first rows; cells with text get class pz-t, nulls pz-null.
+  function previewTable(table) {
+    var columns = Array.isArray(table.columns) ? table.columns : [];
+    var rows = (Array.isArray(table.preview) ? table.preview : []).filter(Array.isArray);
+    if (!columns.length || !rows.length) return null;
+    var el = document.createElement("table");
+    var head = el.createTHead().insertRow();
+    columns.forEach(function (c) {
+      c = c && typeof c === "object" ? c : {};
+      var stats = c.stats && typeof c.stats === "object" ? c.stats : {};
+      var shape = Array.isArray(c.shape) && c.shape.length;
+      var numeric = stats.kind === "numeric" && !shape;
+      head.appendChild(td("th", typeof c.name === "string" ? c.name : isRaw(c.name) ?
+        rawText(c.name) : "", numeric ? "" : "pz-t"));
+    });
+    var body = el.createTBody();
+    rows.forEach(function (row) {
+      var tr = body.insertRow();
+      for (var i = 0; i < columns.length; i++) {
+        var c = i < row.length ? cell(row[i]) : ["", "null"];
+        tr.appendChild(td("td", c[0], c[1] === "text" ? "pz-t" : c[1] === "null" ?
+          "pz-null" : ""));
+      }
+    });
+    return el;
+  }
+
+  async function initPreview(box) {
+    try {
+      var url = new URL(box.dataset.pzPreview, location.href);
+      var record = parseRecord(await (await fetchOk(url, "product.json")).text());
+      var table = previewTable((record.main && record.main.table) || {});
+      if (!table) throw new Error("the record holds no preview");
+      box.replaceChildren(table);
+    } catch (e) {
+      var note = box.querySelector("p");
+      if (note) {
+        note.appendChild(document.createTextNode(" (The table could not be shown: " +
+          (e && e.message ? e.message : String(e)) + ".)"));
+      }
+    }
+  }
+
   // The histogram is one path; its bins are in data attributes (pzbuild.site.plots): the bin
   // under the pointer is found from its x, shown in a tooltip and outlined.
   function initHistogram(svg) {
@@ -179,6 +267,11 @@
   }
 
   function init() {
+    document.querySelectorAll("div[data-pz-preview]").forEach(function (box) {
+      if (box.dataset.pzReady) return;
+      box.dataset.pzReady = "1";
+      initPreview(box);
+    });
     document.querySelectorAll("svg.pz-plot--hist[data-counts]").forEach(function (svg) {
       if (svg.dataset.pzReady) return;
       svg.dataset.pzReady = "1";

@@ -31,6 +31,7 @@ IMG = "<img src=x onerror=alert(1)>"
 JS_LINK = "[x](javascript:alert(1))"
 HOSTILE_ID = "user/mallory/xss-test"
 HOSTILE_NAME = f"XSS test {SCRIPT} {IMG}"
+BIG_ID = "39627000000000001"  # above 2**53: a JavaScript number would round it
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,15 @@ def _add_hostile_product(root: Path) -> None:
     meta["authors"] = [{"name": IMG, "affiliation": SCRIPT},
                        {"name": f"Mallory {JS_LINK}", "affiliation": IMG}]
     (folder / "product.yaml").write_text(yaml.safe_dump(meta, sort_keys=False))
+    # Markup in the data itself, shown in the preview that pz-product.js draws, and an id
+    # above 2^53 that a JavaScript number would round.
+    csv = folder / "specz_wide.csv"
+    lines = csv.read_text().splitlines()
+    for i, (first, survey) in enumerate(((BIG_ID, SCRIPT), (str(int(BIG_ID) + 2), IMG)), 1):
+        cells = lines[i].split(",")
+        cells[0], cells[-1] = first, survey
+        lines[i] = ",".join(cells)
+    csv.write_text("\n".join(lines) + "\n")
 
 
 @pytest.fixture(scope="module")
@@ -357,6 +367,20 @@ def test_hostile_product_is_shown_as_text(page: Any, page_log: Any, base: str,
     # the javascript: link kept its text and lost its href
     assert description.locator(".pz-product__markdown a").all_inner_texts() == ["x"]
     assert description.locator(".pz-product__markdown a[href]").count() == 0
+    # the preview, drawn from product.json: the markup in the data shows as text, the ids
+    # exactly as the record writes them
+    preview = content.locator(".pz-product__table--preview table")
+    preview.wait_for()
+    assert preview.locator("th").all_inner_texts() == [
+        "TARGETID", "TARGET_RA", "TARGET_DEC", "Z", "ZERR", "ZFLAG", "SURVEY"]
+    rows = preview.locator("tbody tr")
+    assert rows.count() == 10
+    first, second = (rows.nth(i).locator("td").all_text_contents() for i in (0, 1))
+    assert (first[0], first[-1]) == (BIG_ID, SCRIPT)
+    assert (second[0], second[-1]) == (str(int(BIG_ID) + 2), IMG)
+    assert rows.nth(0).locator("td").last.get_attribute("class") == "pz-t"
+    assert rows.nth(0).locator("td").first.get_attribute("class") is None  # a number
+    assert preview.locator("script, img").count() == 0
     screenshot(page, "e2e-hostile", full_page=True)
 
     # Give an injected handler every chance to run: images settled, a few frames later.
