@@ -8,7 +8,6 @@ nothing but the page templates, which they receive once.
 from __future__ import annotations
 
 import json
-import multiprocessing
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -91,8 +90,9 @@ def render_all(ctx: RenderContext, tasks: list[RenderTask], jobs: int,
             render_product(ctx, task)
             tick(i)
         return
-    # forkserver: workers start clean, whatever threads this process (pyarrow) runs
-    mp = multiprocessing.get_context("forkserver")
+    from ..workers import context
+
+    mp = context()  # workers start clean, whatever threads this process (pyarrow) runs
     chunk = max(1, min(32, len(tasks) // (jobs * 8)))
     with ProcessPoolExecutor(jobs, mp_context=mp, initializer=_init, initargs=(ctx,)) as pool:
         n = 0
