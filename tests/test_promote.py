@@ -119,6 +119,19 @@ def test_promote_moves_records_rewrites_and_keeps_history(tmp_path) -> None:
     assert OLD not in [e["id"] for e in catalog["products"]]
     assert f"products/{OLD}/" not in (out / "sitemap.xml").read_text(encoding="utf-8")
 
+    # the Python client finds the product by its old id too, and says it moved
+    from pzbuild.client import Catalog
+    from pzbuild.client.catalog import ProductMoved
+    from pzbuild.client.errors import ProductNotFound
+
+    cat = Catalog(out)
+    with pytest.warns(ProductMoved, match=f"{OLD}.*now '{NEW}'"):
+        assert cat.get_product_metadata(OLD)["id"] == NEW
+    with pytest.warns(ProductMoved):
+        assert cat[OLD]["url"] == f"products/{NEW}/"
+    with pytest.raises(ProductNotFound):  # an id that never was, of the same form
+        cat.get_product_metadata("user/jcarberry/never-was")
+
     # a rebuild keeps the redirect (it comes from the records, not from the last site)
     again = build_site(load_catalog(root), out, jobs=1)
     assert again.rendered == 0 and (out / "products" / OLD / "index.html").is_file()

@@ -17,6 +17,8 @@ import copy
 import difflib
 import json
 import os
+import re
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -39,6 +41,13 @@ from .transport import Missing, Transport, make_transport
 
 FORMAT_VERSION = 1
 SITE_ENV = "PZ_SITE"
+#: The form of a product id: official/<slug> or user/<owner>/<slug>.
+_ID = re.compile(r"(official/[a-z0-9][a-z0-9._-]*|user/[a-z0-9][a-z0-9-]*/[a-z0-9][a-z0-9._-]*)")
+
+
+class ProductMoved(UserWarning):
+    """Warned when a product is asked for by the id it had before ``pzbuild promote`` moved
+    it; the client goes on with the new id."""
 
 
 def _normalise_id(product_id: str) -> str:
@@ -148,6 +157,7 @@ class Catalog:
         self._entries: dict[str, dict[str, Any]] = {
             str(e["id"]): e for e in products if isinstance(e, dict) and "id" in e}
         self._meta: dict[str, dict[str, Any]] = {}
+        self._moved: dict[str, str | None] = {}  # old id -> new id of promoted products
 
     def refresh(self) -> None:
         """Read catalog.json again (after the site was rebuilt)."""
@@ -176,11 +186,33 @@ class Catalog:
         pid = _normalise_id(product_id)
         if pid in self._entries:
             return pid
+        moved = self._moved.get(pid) if pid in self._moved else self._promoted(pid)
+        if moved is not None:
+            warnings.warn(f"product {pid!r} was promoted and is now {moved!r}: use the new id",
+                          ProductMoved, stacklevel=4)
+            return moved
         ids = list(self._entries)
         tail = [i for i in ids if i.rsplit("/", 1)[-1] == pid.rsplit("/", 1)[-1]]
         close = difflib.get_close_matches(pid, ids, n=3, cutoff=0.6)
         suggestions = list(dict.fromkeys(tail + close))[:3]
         raise ProductNotFound(str(product_id), suggestions, self.site, sealed=self.sealed)
+
+    def _promoted(self, pid: str) -> str | None:
+        """The new id of a product promoted from ``pid``: the site keeps its record at the
+        old URL (docs/design/site-format.md). Looked up once per id."""
+        new = None
+        if _ID.fullmatch(pid):
+            try:
+                doc = self._read_json(f"products/{pid}/product.json")
+            except (Missing, SiteFormatError):
+                doc = {}
+            prov = doc.get("provenance")
+            old = prov.get("promoted_from") if isinstance(prov, dict) else None
+            if (isinstance(old, dict) and old.get("id") == pid
+                    and doc.get("id") in self._entries):
+                new = str(doc["id"])
+        self._moved[pid] = new
+        return new
 
     def _entry(self, product_id: str) -> dict[str, Any]:
         return self._entries[self._resolve(product_id)]
