@@ -120,9 +120,7 @@ def test_promote_moves_records_rewrites_and_keeps_history(tmp_path) -> None:
     assert f"products/{OLD}/" not in (out / "sitemap.xml").read_text(encoding="utf-8")
 
     # the Python client finds the product by its old id too, and says it moved
-    from pzbuild.client import Catalog
-    from pzbuild.client.catalog import ProductMoved
-    from pzbuild.client.errors import ProductNotFound
+    from pzbuild.client import Catalog, ProductMoved, ProductNotFound
 
     cat = Catalog(out)
     with pytest.warns(ProductMoved, match=f"{OLD}.*now '{NEW}'"):

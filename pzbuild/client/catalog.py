@@ -29,6 +29,7 @@ from .errors import (
     ClientError,
     ColumnNotFound,
     NotACatalog,
+    ProductMoved,
     ProductNotFound,
     SiteFormatError,
     SiteUnavailable,
@@ -43,11 +44,6 @@ FORMAT_VERSION = 1
 SITE_ENV = "PZ_SITE"
 #: The form of a product id: official/<slug> or user/<owner>/<slug>.
 _ID = re.compile(r"(official/[a-z0-9][a-z0-9._-]*|user/[a-z0-9][a-z0-9-]*/[a-z0-9][a-z0-9._-]*)")
-
-
-class ProductMoved(UserWarning):
-    """Warned when a product is asked for by the id it had before ``pzbuild promote`` moved
-    it; the client goes on with the new id."""
 
 
 def _normalise_id(product_id: str) -> str:

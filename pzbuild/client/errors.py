@@ -41,6 +41,11 @@ class ProductNotFound(_Missing):
         super().__init__(msg)
 
 
+class ProductMoved(UserWarning):
+    """Warned (not raised) when a product is asked for by the id it had before ``pzbuild
+    promote`` moved it; the client goes on with the new id."""
+
+
 class ColumnNotFound(_Missing):
     """Raised when a column asked for, or the column of a role, is not in the product."""
 
