@@ -172,54 +172,74 @@ def seal_site(plain_dir: Path, out_dir: Path, readers: list[Reader], *,
             shutil.copyfile(plain_dir / rel, tmp / rel)
         hidden = _restricted_pages(plan)
         blobs = str(tmp / BLOB_DIR)
+        plain_root = str(plain_dir)
 
-        def seal_one(rel: str, sealer: BlobSealer
-                     ) -> tuple[FileEntry, int, set[str], KeptBlob | None, bool]:
-            key = keys[klass[plan[rel]]]
-            src = plain_dir / rel
+        def prepare(rel: str) -> tuple[bytes | None, set[str], str | None]:
+            """What to seal for ``rel`` (None: the file, read by the sealer), the external
+            scripts of a page, and what tells it unchanged (with a keep only)."""
+            src = os.path.join(plain_root, rel)  # strings: this runs for every file
+            download = is_download(rel)
             data = _page_bytes(rel, src, held_back, hidden)
             external: set[str] = set()
-            download = is_download(rel)
             if rel.endswith(".html") and not download:
-                data = data if data is not None else src.read_bytes()
+                data = data if data is not None else _read(src)
                 external = _external(data)
             if keeper is None:
-                entry, written = _seal_file(blobs, bid, rel, src, data, key, sealer)
-                return entry, written, external, None, False
-            gk = group_key(plan[rel])
+                return data, external, None
             if download and data is None:
-                check = stamp_of(src)  # a data file: not read when unchanged
-            else:
-                data = data if data is not None else src.read_bytes()
-                check = digest_of(data)
-            hit = keeper.reusable(rel, check, gk)
-            if hit is not None:
-                kept, path = hit
-                _link_or_copy(path, os.path.join(blobs, kept.blob))
-                entry = FileEntry(rel, kept.blob, kept.size, content_type(rel), key.index,
-                                  download)
-                return entry, kept.written, external, kept, True
-            entry, written = _seal_file(blobs, bid, rel, src, data, key, sealer)
-            if check.startswith("stat:") and stamp_of(src) != check:
-                return entry, written, external, None, False  # it changed while sealed
-            return entry, written, external, KeptBlob(entry.blob, entry.size, written, check,
-                                                      gk), False
+                return data, external, stamp_of(src)  # a data file: not read when unchanged
+            data = data if data is not None else _read(src)
+            return data, external, digest_of(data)
 
-        # the largest first (data files), so that no thread is left with a big one at the end
-        order = sorted(plan, key=lambda r: not is_download(r))
+        def seal_one(rel: str, sealer: BlobSealer
+                     ) -> tuple[FileEntry, int, set[str], KeptBlob | None]:
+            data, external, check = prepare(rel)
+            src = os.path.join(plain_root, rel)
+            entry, written = _seal_file(blobs, bid, rel, src, data, keys[klass[plan[rel]]],
+                                        sealer)
+            if check is None or (check.startswith("stat:") and stamp_of(src) != check):
+                return entry, written, external, None  # no keep, or it changed while sealed
+            return entry, written, external, KeptBlob(entry.blob, entry.size, written, check,
+                                                      group_key(plan[rel]))
+
         kept_now: dict[str, KeptBlob] = {}
-        for rel, (entry, written, external, kept, reused) in _in_threads(order, seal_one,
-                                                                         chunk_size):
+
+        def take(rel: str, entry: FileEntry, written: int, external: set[str],
+                 kept: KeptBlob | None) -> None:
             manifests[entry.key].files[rel] = entry
             result.bytes_in += entry.size
             result.bytes_out += written
             if kept is not None:
                 kept_now[rel] = kept
-            if reused:
-                result.reused += 1
-                result.reused_bytes += entry.size
             for url in external:
                 result.external.setdefault(url, []).append(rel)
+
+        todo = list(plan)
+        if keeper is not None and epoch.kept:
+            # Unchanged files take the blob of the last build, here: the threads below
+            # would spend more on handing out such small tasks than the tasks take.
+            todo = []
+            for rel in plan:
+                _, external, check = prepare(rel)
+                hit = keeper.reusable(rel, check or "", group_key(plan[rel]))
+                if hit is None:
+                    todo.append(rel)
+                    continue
+                kept, path = hit
+                try:
+                    _link_or_copy(path, os.path.join(blobs, kept.blob))
+                except FileNotFoundError:  # gone from the keep: seal it again
+                    todo.append(rel)
+                    continue
+                entry = FileEntry(rel, kept.blob, kept.size, content_type(rel),
+                                  klass[plan[rel]], is_download(rel))
+                take(rel, entry, kept.written, external, kept)
+                result.reused += 1
+                result.reused_bytes += entry.size
+        # the largest first (data files), so that no thread is left with a big one at the end
+        order = sorted(todo, key=lambda r: not is_download(r))
+        for rel, (entry, written, external, kept) in _in_threads(order, seal_one, chunk_size):
+            take(rel, entry, written, external, kept)
         epoch.sealed += len(plan) - result.reused + len(manifests)
         keystore = _keystore(tmp, build, epoch.salt, keys, klass, manifests, current, result)
         (tmp / KEYSTORE).write_text(json.dumps(keystore, indent=1) + "\n", encoding="utf-8")
@@ -427,13 +447,18 @@ def _without_pages(sitemap: bytes, hidden: AbstractSet[str]) -> bytes:
     return _URL_BLOCK.sub(keep, sitemap)
 
 
-def _page_bytes(rel: str, path: Path, held_back: dict[str, Any],
+def _read(path: str) -> bytes:
+    with open(path, "rb") as fh:
+        return fh.read()
+
+
+def _page_bytes(rel: str, path: str, held_back: dict[str, Any],
                 hidden: AbstractSet[str] = frozenset()) -> bytes | None:
     """The bytes to seal when they differ from the file's: a shared JSON file without its
     restricted entries, a sitemap without the restricted pages, or a page with the log-out
     script. None: seal the file as it is."""
     if hidden and rel in SITEMAPS:
-        data = path.read_bytes()
+        data = _read(path)
         if rel.endswith(".gz"):
             try:
                 return gzip.compress(_without_pages(gzip.decompress(data), hidden), mtime=0)
@@ -443,12 +468,12 @@ def _page_bytes(rel: str, path: Path, held_back: dict[str, Any],
         return _without_pages(data, hidden)
     if rel in held_back:
         array = AGGREGATES[rel][0]
-        doc = json.loads(path.read_bytes())
+        doc = json.loads(_read(path))
         drop = {pos for items in held_back[rel].values() for pos, _ in items}
         doc[array] = [it for i, it in enumerate(doc[array]) if i not in drop]
         return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     if rel.endswith(".html") and rel != "404.html" and not is_download(rel):
-        html = path.read_bytes()
+        html = _read(path)
         tag = (f'<script src="{"../" * rel.count("/")}_pz/session.js" defer></script>'
                ).encode("ascii")
         ends = list(_BODY_END.finditer(html))
@@ -459,14 +484,14 @@ def _page_bytes(rel: str, path: Path, held_back: dict[str, Any],
     return None
 
 
-def _link_or_copy(src: Path, dst: str) -> None:
+def _link_or_copy(src: str, dst: str) -> None:
     try:
         os.link(src, dst)
     except OSError:  # another file system
         shutil.copyfile(src, dst)
 
 
-def _seal_file(blobs: str, build: str, rel: str, src: Path, data: bytes | None,
+def _seal_file(blobs: str, build: str, rel: str, src: str, data: bytes | None,
                key: ClassKey, sealer: BlobSealer) -> tuple[FileEntry, int]:
     """Seal one file (or ``data`` in its place) into the folder ``blobs``: its manifest
     entry and the size of its blob. The source is read once, straight into the sealer."""

@@ -176,13 +176,13 @@ class SealKeep:
                 return "a reader of the last build left a group"
         return ""
 
-    def reusable(self, rel: str, check: str, groups: GroupKey) -> tuple[KeptBlob, Path] | None:
-        """The kept blob of ``rel`` and its file, when what is sealed is unchanged."""
+    def reusable(self, rel: str, check: str, groups: GroupKey) -> tuple[KeptBlob, str] | None:
+        """The kept blob of ``rel`` and the path of its file (which a damaged keep may have
+        lost), when what is sealed is unchanged."""
         kept = self.blobs.get(rel)
         if kept is None or kept.groups != groups or kept.check != check:
             return None
-        blob = self.folder / BLOBS / kept.blob
-        return (kept, blob) if blob.is_file() else None
+        return kept, os.path.join(self.folder, BLOBS, kept.blob)
 
     # -- writing ----------------------------------------------------------------------------
 
@@ -201,10 +201,11 @@ class SealKeep:
         store.mkdir(mode=0o700, exist_ok=True)
         kept: dict[str, KeptBlob] = {}
         for rel, b in blobs.items():
-            target = store / b.blob
-            if not target.exists():
+            if self.blobs.get(rel) != b:  # not one reused from the keep
                 try:
-                    os.link(blob_dir / b.blob, target)
+                    os.link(os.path.join(blob_dir, b.blob), os.path.join(store, b.blob))
+                except FileExistsError:
+                    pass
                 except OSError:
                     continue
             kept[rel] = b
