@@ -59,6 +59,10 @@ _LOC = re.compile(rb"<loc>\s*([^<]*?)\s*</loc>")
 #: AES-GCM and file I/O release the GIL.
 WORKERS = min(8, 2 * (os.cpu_count() or 1))
 _BODY_END = re.compile(rb"</body\s*>", re.IGNORECASE)
+#: What stands for the site's root path in the sealed 404 page (sw.js knows it too).
+ROOT_MARK = b"/_pz_site_root_/"
+#: The path mkdocs puts before the theme's assets in its 404 page: that of site_url.
+_ROOT_OF_404 = re.compile(rb'(?:href|src)="(/[^"]*?)assets/(?:stylesheets|javascripts)/')
 _TAG = re.compile(rb"<(script|link)\b[^>]*>", re.IGNORECASE)
 _EXTERNAL_URL = re.compile(rb"""\b(?:src|href)\s*=\s*["']?((?:https?:)?//[^"'\s>]+)""",
                            re.IGNORECASE)
@@ -472,7 +476,9 @@ def _page_bytes(rel: str, path: str, held_back: dict[str, Any],
         drop = {pos for items in held_back[rel].values() for pos, _ in items}
         doc[array] = [it for i, it in enumerate(doc[array]) if i not in drop]
         return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    if rel.endswith(".html") and rel != "404.html" and not is_download(rel):
+    if rel == "404.html":
+        return _anywhere_404(_read(path))
+    if rel.endswith(".html") and not is_download(rel):
         html = _read(path)
         tag = (f'<script src="{"../" * rel.count("/")}_pz/session.js" defer></script>'
                ).encode("ascii")
@@ -482,6 +488,21 @@ def _page_bytes(rel: str, path: str, held_back: dict[str, Any],
             return html[:at] + tag + html[at:]
         return html + tag
     return None
+
+
+def _anywhere_404(html: bytes) -> bytes:
+    """The site's 404 page with the site's root path as :data:`ROOT_MARK`: mkdocs writes its
+    links from the path of ``site_url`` (``/pz-catalog/assets/...``), which breaks the page
+    where the site is served from another path (a local server, a moved site). The service
+    worker puts the path of its scope in place of the mark when it serves the page."""
+    found = _ROOT_OF_404.search(html)
+    if found is None:
+        return html
+    root = found.group(1)  # "/pz-catalog/", or "/"
+    out = html.replace(b'"' + root, b'"' + ROOT_MARK)  # links, scripts, the theme's config
+    if root != b"/":
+        out = out.replace(b'"' + root.rstrip(b"/") + b'"', b'"' + ROOT_MARK.rstrip(b"/") + b'"')
+    return out
 
 
 def _link_or_copy(src: str, dst: str) -> None:

@@ -95,10 +95,32 @@ def test_an_outsider_sees_neither_list_entry_nor_page(page: Any, page_log: Any, 
         assert response.status == 404
         assert "not found" in page.inner_text("body").lower()
         assert not any(n in page.content() for n in names)
+
         response = page.goto(base + f"products/{pid}/product.json")
         assert response.status == 404 and pid not in page.content()
     screenshot(page, "groups-outsider-404")
     page_log.console_errors = [e for e in page_log.console_errors if "404" not in e]
+    page_log.assert_clean()
+
+
+def test_the_404_page_works_from_another_path_than_site_urls(page: Any, page_log: Any,
+                                                              serve: Any,
+                                                              example: RestrictedExample
+                                                              ) -> None:
+    """Served at the host's root, not at site_url's /pz-catalog/: the theme's 404 page still
+    finds its style and scripts, and its links lead into the site."""
+    base = serve(example.site)
+    login(page, base, Path(example.outsider).read_text())
+    response = page.goto(base + "products/official/no-such-product/")
+    assert response.status == 404 and "not found" in page.inner_text("body").lower()
+    styled = page.evaluate("() => [...document.styleSheets].filter(s => (s.href || '')"
+                           ".startsWith(location.origin + '/assets/stylesheets/main.')"
+                           " && s.cssRules.length).length")
+    assert styled == 1
+    assert page.evaluate("() => document.querySelector('a.md-logo').href") == base
+    assert "_pz_site_root_" not in page.content()
+    page_log.console_errors = [e for e in page_log.console_errors
+                               if "404" not in e or "no-such-product" not in e]
     page_log.assert_clean()
 
 

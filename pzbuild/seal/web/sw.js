@@ -177,7 +177,7 @@ function headersFor(entry, length) {
   return h;
 }
 
-async function serve(st, entry, head, status) {
+async function serve(st, entry, head, status, anywhere) {
   const key = st.keys[entry.key];
   const cs = st.chunkSize;
   const parts = st.merge.get(entry.path);
@@ -191,6 +191,7 @@ async function serve(st, entry, head, status) {
     let plain = await PZSeal.decryptBlob(await resp.arrayBuffer(), key, entry.blob, entry.size,
       cs, entry.path);
     if (parts) plain = new TextEncoder().encode(PZSeal.mergeJson(new TextDecoder().decode(plain), parts));
+    if (anywhere) plain = withRoot(plain);
     return new Response(plain, { status, headers: headersFor(entry, plain.length) });
   }
   // Many chunks: the first is checked before answering, the rest stream; a later failure
@@ -217,10 +218,21 @@ async function serve(st, entry, head, status) {
   return new Response(body, { status, headers: headersFor(entry, entry.size) });
 }
 
+/** The 404 page, served at any depth and from any path: the build wrote the site's root
+ * path in its links as a mark (ROOT_MARK of pzbuild/seal/build.py), the scope's path here. */
+const ROOT_MARK = "/_pz_site_root_/";
+
+function withRoot(plain) {
+  const html = new TextDecoder().decode(plain);
+  const root = SCOPE_PATH.endsWith("/") ? SCOPE_PATH : SCOPE_PATH + "/";
+  return new TextEncoder().encode(html.split(ROOT_MARK).join(root)
+    .split(ROOT_MARK.slice(0, -1) + '"').join(root.slice(0, -1) + '"'));
+}
+
 async function notFound(st, req, navigate) {
   const page = st.notFound && st.files.get(st.notFound);
   if (page && navigate) {
-    try { return await serve(st, page, req.method === "HEAD", 404); } catch (e) { /* below */ }
+    try { return await serve(st, page, req.method === "HEAD", 404, true); } catch (e) { /* below */ }
   }
   return message(404, "Not found", "There is no such page or file in this catalog.", navigate);
 }
