@@ -258,6 +258,105 @@ def test_a_flipped_byte_shows_the_integrity_error(page: Any, serve: Any, sealed:
     assert "failed its integrity check" in banner.inner_text()
 
 
+class RangeHandler(http.server.SimpleHTTPRequestHandler):
+    """A static host that serves single byte ranges (as GitHub Pages and buckets do), and
+    notes the ranges asked for."""
+
+    asked: list[str] = []
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def send_head(self) -> Any:
+        import io
+        import re
+
+        value = self.headers.get("Range")
+        path = self.translate_path(self.path)
+        m = re.fullmatch(r"bytes=(\d+)-(\d+)", value or "")
+        if m is None or not os.path.isfile(path):
+            return super().send_head()
+        RangeHandler.asked.append(f"{self.path.rsplit('/', 1)[-1][:8]} {value}")
+        data = Path(path).read_bytes()
+        a, b = int(m[1]), min(int(m[2]), len(data) - 1)
+        self.send_response(206)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Content-Range", f"bytes {a}-{b}/{len(data)}")
+        self.send_header("Content-Length", str(b - a + 1))
+        self.end_headers()
+        return io.BytesIO(data[a:b + 1])
+
+
+@pytest.fixture
+def range_host(sealed: Site) -> Iterator[str]:
+    handler = functools.partial(RangeHandler, directory=str(sealed.site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+RANGED = """async ([u, range]) => {
+  try {
+    const r = await fetch(u, {headers: {Range: range}});
+    const b = new Uint8Array(await r.arrayBuffer());
+    return {status: r.status, range: r.headers.get('content-range'),
+            length: r.headers.get('content-length'), hex: Array.from(b, x => x.toString(16)
+            .padStart(2, '0')).join('')};
+  } catch (e) { return {error: String(e)}; }
+}"""
+
+
+@pytest.mark.parametrize("host", ["ranges", "whole blobs"])
+def test_byte_ranges_of_a_sealed_file(page: Any, serve: Any, sealed: Site, range_host: str,
+                                      host: str) -> None:
+    """A Range request gets its bytes (206), decrypted and verified, whether or not the
+    host serves ranges; with one that does, only the chunks that hold them are fetched."""
+    base = range_host if host == "ranges" else serve(sealed.site)
+    data = sealed.plain.data_files[BIG]
+    size = len(data)
+    login(page, base, sealed.bob, then=base)
+    page.goto(base)
+    cases = {f"bytes={MIB - 6}-{2 * MIB + 9}": (MIB - 6, 2 * MIB + 9),  # over 3 chunks
+             f"bytes={2 * MIB}-": (2 * MIB, size - 1),                    # the last chunk
+             "bytes=-100": (size - 100, size - 1),
+             "bytes=5-9": (5, 9),
+             f"bytes=0-{10 * size}": (0, size - 1)}
+    for value, (a, b) in cases.items():
+        RangeHandler.asked.clear()
+        got = page.evaluate(RANGED, [base + BIG, value])
+        assert got.get("status") == 206, (value, got)
+        assert got["range"] == f"bytes {a}-{b}/{size}" and got["length"] == str(b - a + 1)
+        assert bytes.fromhex(got["hex"]) == data[a:b + 1], value
+        if host == "ranges":  # the header and the chunks of the range, no more
+            first, last = a // MIB, b // MIB
+            span_end = (HEADER_SIZE + (last + 1) * (MIB + TAG_SIZE) - 1 if last < 2
+                        else HEADER_SIZE + 2 * (MIB + TAG_SIZE) + size - 2 * MIB + TAG_SIZE - 1)
+            assert sorted(r.split()[1] for r in RangeHandler.asked) == sorted([
+                f"bytes=0-{HEADER_SIZE - 1}",
+                f"bytes={HEADER_SIZE + first * (MIB + TAG_SIZE)}-{span_end}"]), value
+    got = page.evaluate(RANGED, [base + BIG, f"bytes={size}-"])
+    assert got["status"] == 416 and got["range"] == f"bytes */{size}"
+    whole = page.evaluate(RANGED, [base + BIG, "bytes=0-1,5-6"])  # several: the whole file
+    assert whole["status"] == 200 and bytes.fromhex(whole["hex"]) == data
+
+
+def test_a_flipped_byte_in_a_range_fails_it(page: Any, serve: Any, sealed: Site,
+                                            tmp_path: Path) -> None:
+    site = _copy(sealed.site, tmp_path / "site")
+    _flip(site, sealed.bob, BIG, HEADER_SIZE + (MIB + TAG_SIZE) + 5)  # in chunk 1 of 3
+    base = serve(site)
+    login(page, base, sealed.bob, then=base)
+    page.goto(base)
+    fine = page.evaluate(RANGED, [base + BIG, "bytes=10-20"])  # chunk 0: intact
+    assert fine["status"] == 206
+    assert bytes.fromhex(fine["hex"]) == sealed.plain.data_files[BIG][10:21]
+    got = page.evaluate(RANGED, [base + BIG, f"bytes={MIB + 3}-{MIB + 30}"])
+    assert "error" in got or got["status"] == 502, got  # never the altered bytes
+
+
 def test_a_swapped_blob_is_refused(page: Any, serve: Any, sealed: Site, tmp_path: Path) -> None:
     site = _copy(sealed.site, tmp_path / "site")
     opened = open_sealed(site, sealed.bob)

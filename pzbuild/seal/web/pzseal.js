@@ -250,16 +250,25 @@
     return out;
   }
 
-  /** A ReadableStream of the plaintext of a blob body; a failing chunk errors the stream. */
-  function decryptStream(body, key, blobHex, size, cs, path) {
+  /**
+   * A ReadableStream of the plaintext of a blob body; a failing chunk errors the stream.
+   * opts (for a byte range): first, the index of the body's first chunk, with header, the
+   * blob's header, when the body starts there; skip, plaintext bytes to drop at the start;
+   * length, plaintext bytes to give at most.
+   */
+  function decryptStream(body, key, blobHex, size, cs, path, opts) {
+    const o = opts || {};
     const reader = body.getReader();
     const blobId = fromHex(blobHex);
     const n = chunkCount(size, cs);
     let pending = [];
     let pendingLength = 0;
     let ended = false;
-    let header = null;
-    let index = 0;
+    let header = o.header || null;
+    let index = o.first || 0;
+    let skip = o.skip || 0;
+    let left = o.length === undefined ? Infinity : o.length;
+    if (header) checkHeader(header, cs, path);
 
     async function take(length) {
       while (pendingLength < length && !ended) {
@@ -297,13 +306,23 @@
           const want = (last ? size - index * cs : cs) + TAG;
           const ct = await take(want);
           if (ct.length < want) throw tampered(path, index, "is cut short");
-          const plain = await decryptChunk(key, header, blobId, index, last, ct, path);
+          let plain = await decryptChunk(key, header, blobId, index, last, ct, path);
           index += 1;
           if (last && (await take(1)).length) {
             throw tampered(path, n, "follows the last chunk: extra data");
           }
+          if (skip) {
+            const k = Math.min(skip, plain.length);
+            plain = plain.subarray(k);
+            skip -= k;
+          }
+          if (plain.length > left) plain = plain.subarray(0, left);
+          left -= plain.length;
           if (plain.length) controller.enqueue(plain);
-          if (last) controller.close();
+          if (last || left <= 0) {
+            if (!last) reader.cancel().catch(() => {});
+            controller.close();
+          }
         } catch (e) {
           pending = [];
           reader.cancel().catch(() => {});

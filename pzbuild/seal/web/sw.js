@@ -80,10 +80,110 @@ async function handle(req, rel, url) {
     return notFound(st, req, navigate);
   }
   try {
+    const range = req.method === "GET" && !st.merge.has(entry.path)
+      ? parseRange(req.headers.get("Range"), entry.size) : null;
+    if (range === "unsatisfiable") {
+      return new Response(null, { status: 416, headers: {
+        "Content-Range": `bytes */${entry.size}`, "X-Content-Type-Options": "nosniff" } });
+    }
+    if (range) return await serveRange(st, entry, range);
     return await serve(st, entry, req.method === "HEAD", 200);
   } catch (e) {
     return failure(e, path, navigate);
   }
+}
+
+/** One byte range of a Range header ({start, end}, inclusive), "unsatisfiable", or null: no
+ * header, or a form answered with the whole file (several ranges), as HTTP allows. */
+function parseRange(value, size) {
+  const m = /^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$/i.exec(value || "");
+  if (!m || (m[1] === "" && m[2] === "")) return null;
+  let start;
+  let end;
+  if (m[1] === "") {  // the last N bytes
+    const k = Number(m[2]);
+    if (k === 0 || size === 0) return "unsatisfiable";
+    start = Math.max(0, size - k);
+    end = size - 1;
+  } else {
+    start = Number(m[1]);
+    if (start >= size) return "unsatisfiable";
+    end = m[2] === "" ? size - 1 : Number(m[2]);
+    if (end < start) return null;
+    end = Math.min(end, size - 1);
+  }
+  return { start, end };
+}
+
+/** The first n bytes of a response's body (the whole of a 206, the start of a 200). */
+async function firstBytes(resp, n) {
+  const reader = resp.body.getReader();
+  const out = new Uint8Array(n);
+  let got = 0;
+  while (got < n) {
+    const r = await reader.read();
+    if (r.done) break;
+    const k = Math.min(n - got, r.value.length);
+    out.set(r.value.subarray(0, k), got);
+    got += k;
+  }
+  reader.cancel().catch(() => {});
+  return out.subarray(0, got);
+}
+
+/** A byte range of a file: only the blob's header and the chunks that hold the range are
+ * fetched (where the host serves ranges) and verified, each before its bytes are given. */
+async function serveRange(st, entry, range) {
+  const key = st.keys[entry.key];
+  const cs = st.chunkSize;
+  const first = Math.floor(range.start / cs);
+  const lastChunk = Math.floor(range.end / cs);
+  const at = (i) => PZSeal.HEADER + i * (cs + PZSeal.TAG);
+  const end = lastChunk === PZSeal.chunkCount(entry.size, cs) - 1
+    ? at(lastChunk) + (entry.size - lastChunk * cs) + PZSeal.TAG : at(lastChunk + 1);
+  const url = `${SCOPE}_pz/b/${entry.blob}`;
+  const [head, body] = await Promise.all([
+    fetch(url, { headers: { Range: `bytes=0-${PZSeal.HEADER - 1}` } }),
+    fetch(url, { headers: { Range: `bytes=${at(first)}-${end - 1}` } }),
+  ]);
+  if (!head.ok || !body.ok || !body.body) {
+    throw new PZSeal.SealError("missing", `${entry.path}: its blob is missing (HTTP ${body.status})`);
+  }
+  const length = range.end - range.start + 1;
+  let opts;
+  const given = /^bytes (\d+)-/.exec(body.headers.get("Content-Range") || "");
+  if (body.status === 206 && given && Number(given[1]) === at(first)) {
+    opts = { first, header: await firstBytes(head, PZSeal.HEADER), length,
+      skip: range.start - first * cs };
+  } else {  // the host (or the browser's cache) sent the whole blob: read it from its start
+    if (head.body) head.body.cancel().catch(() => {});
+    if (body.status !== 200) {
+      throw new PZSeal.SealError("missing", `${entry.path}: the host answered another range`);
+    }
+    opts = { skip: range.start, length };
+  }
+  const source = PZSeal.decryptStream(body.body, key, entry.blob, entry.size, cs, entry.path,
+    opts).getReader();
+  const firstPart = await source.read();  // verified before the answer goes out
+  const stream = new ReadableStream({
+    start(controller) {
+      if (firstPart.value) controller.enqueue(firstPart.value);
+      if (firstPart.done) controller.close();
+    },
+    async pull(controller) {
+      try {
+        const r = await source.read();
+        if (r.done) controller.close(); else controller.enqueue(r.value);
+      } catch (e) {
+        tell({ type: "integrity", path: entry.path, message: String(e.message || e) });
+        controller.error(e);
+      }
+    },
+    cancel(reason) { return source.cancel(reason); },
+  });
+  const headers = headersFor(entry, length);
+  headers.set("Content-Range", `bytes ${range.start}-${range.end}/${entry.size}`);
+  return new Response(stream, { status: 206, headers });
 }
 
 function encodePath(rel) {
@@ -164,6 +264,7 @@ function headersFor(entry, length) {
   const h = new Headers({ "Content-Type": entry.type, "X-Content-Type-Options": "nosniff",
     "Cache-Control": "no-store" });
   if (length !== null) h.set("Content-Length", String(length));
+  h.set("Accept-Ranges", "bytes");
   if (entry.type.startsWith("text/html")) h.set("Content-Security-Policy", PAGE_CSP);
   if (entry.download) {
     // A submitted file never runs in the catalog's origin, which holds the keys.
