@@ -1,5 +1,8 @@
 """Numbers as a page shows them: significant digits, thousands separators, byte sizes, and
-the "nice" tick values of a plot axis."""
+the "nice" tick values of a plot axis.
+
+pz-product.js has the same functions (fmtNumber, fmtInt, niceTicks, tickLabel) for the parts
+of the page it draws from product.json: change both together."""
 
 from __future__ import annotations
 
@@ -55,17 +58,6 @@ def fmt_number(value: Any, sig: int = SIGNIFICANT) -> str:
         mantissa, exp = text.split("e")
         return f"{mantissa}e{int(exp)}"
     return text
-
-
-def fmt_compact(value: float) -> str:
-    """A count for an axis label: "950", "12k", "1.5M"."""
-    a = abs(value)
-    for div, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
-        if a >= max(div, 1e4):
-            return f"{value / div:.3g}{suffix}"
-    if float(value).is_integer():
-        return f"{int(value):,}"
-    return f"{value:.3g}"
 
 
 def fmt_bytes(size: Any) -> str:

@@ -10,6 +10,7 @@ template pass (a mkdocs macro plugin, say) can evaluate ``{{ ... }}`` written by
 from __future__ import annotations
 
 import functools
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,11 +21,9 @@ from markupsafe import Markup
 from .history_view import HistoryView, history_view
 from .numbers import fmt_bytes, fmt_int
 from .pdfs import ensemble_curves
-from .plots import histogram_svg, pdf_svg, sky_svg
+from .plots import histogram_usable, pdf_svg, sky_usable
 from .product_parts import (
     Author,
-    Cell,
-    ColumnRow,
     Fact,
     FileRow,
     Link,
@@ -32,13 +31,13 @@ from .product_parts import (
     as_dict,
     as_list,
     authors,
-    column_rows,
+    column_roles,
     contact_link,
     file_rows,
     license_parts,
     list_url,
     own_url,
-    preview,
+    preview_count,
     provenance,
     qp_facts,
     text,
@@ -51,7 +50,7 @@ SECTIONS = {"description": "Description", "documentation": "Documentation", "fil
             "columns": "Columns", "preview": "Preview", "plots": "Plots",
             "provenance": "Provenance", "history": "History", "citation": "Citation"}
 
-__all__ = ["Author", "Cell", "ColumnRow", "Fact", "FileRow", "Link", "ProductPage",
+__all__ = ["Author", "Fact", "FileRow", "Link", "ProductPage",
            "Provenance", "product_toc", "render_product_body"]
 
 
@@ -80,12 +79,12 @@ class ProductPage:
     main_error: str | None  # why the main file did not read as a table
     warnings: list[str]
     table_notes: list[str]
-    columns: list[ColumnRow]
-    preview_header: list[Cell]
-    preview_rows: list[list[Cell]]
+    n_columns: int  # of the main table; pz-product.js draws them from the record
+    column_roles: str  # JSON {role: [ucd, description]} of the vocabulary, for pz-product.js
+    preview_count: int  # rows of main.table.preview, drawn by pz-product.js
     nz_column: str | None
-    nz_svg: Markup | None
-    sky_svg: Markup | None
+    nz: bool  # a usable n(z) histogram, drawn by pz-product.js from the record
+    sky: bool  # a usable sky density, likewise
     pdf_svg: Markup | None
     qp_facts: list[tuple[str, str]]
     provenance: Provenance | None
@@ -115,8 +114,8 @@ class ProductPage:
         table = as_dict(main.get("table"))
         num_rows = table.get("num_rows")
         files = file_rows(rec, root, num_rows)
-        columns = column_rows(table, as_dict(vocabulary_roles), as_dict(rec.get("columns")))
-        header, rows = preview(table)
+        columns = [c for c in as_list(table.get("columns")) if text(as_dict(c).get("name"))]
+        roles = column_roles(table, as_dict(vocabulary_roles), as_dict(rec.get("columns")))
         hist = as_dict(table.get("z_histogram"))
         curves = ensemble_curves(table)
         doc = next((f for f in files if f.role == "description"), None)
@@ -142,10 +141,11 @@ class ProductPage:
             main_error=text(as_dict(main.get("error")).get("message")),
             warnings=_issues(table.get("warnings")),
             table_notes=[n for n in (text(n) for n in as_list(table.get("notes"))) if n],
-            columns=columns, preview_header=header, preview_rows=rows,
+            n_columns=len(columns), preview_count=preview_count(table),
+            column_roles=json.dumps(roles, ensure_ascii=False, separators=(",", ":")),
             nz_column=text(hist.get("column")),
-            nz_svg=histogram_svg(hist),
-            sky_svg=sky_svg(table.get("sky_density")),
+            nz=histogram_usable(hist),
+            sky=sky_usable(table.get("sky_density")),
             pdf_svg=pdf_svg(curves) if curves else None,
             qp_facts=qp_facts(table.get("qp")),
             provenance=provenance(rec, root, files),
@@ -206,9 +206,9 @@ def _sections(page: ProductPage) -> list[tuple[str, str]]:
         "description": bool(page.description_html),
         "documentation": bool(page.documentation_html),
         "files": True,
-        "columns": bool(page.columns),
-        "preview": bool(page.preview_rows),
-        "plots": bool(page.nz_svg or page.sky_svg or page.pdf_svg or page.qp_facts),
+        "columns": page.n_columns > 0,
+        "preview": page.preview_count > 0,
+        "plots": bool(page.nz or page.sky or page.pdf_svg or page.qp_facts),
         "provenance": page.provenance is not None,
         "history": page.history is not None,
         "citation": page.citation is not None,

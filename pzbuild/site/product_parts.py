@@ -7,20 +7,17 @@ raising. Text stays text (the templates escape it); links are checked here.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 from urllib.parse import quote
 
 from markupsafe import Markup
 
 from .numbers import as_float, fmt_bytes, fmt_int, fmt_number
-from .plots import lineage_svg
 from .sanitize import render_markdown, safe_http_url, site_url
 
 SHA_SHORT = 12  # hex digits of a SHA-256 shown in the files table
-TOP_SHOWN = 3  # most frequent values of a text column in the columns table
 
 _ORCID = re.compile(r"^(?:https?://orcid\.org/)?(\d{4}-\d{4}-\d{4}-\d{3}[\dX])$")
 _EMAIL = re.compile(r"^[^@\s<>\"'`()\[\]\\,;:]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
@@ -68,38 +65,8 @@ class FileRow:
 
 
 @dataclass(frozen=True)
-class ColumnRow:
-    name: str
-    description: str | None
-    role: str | None
-    ucd: str | None
-    role_title: str | None
-    dtype: str
-    unit: str
-    numeric: bool
-    count: str
-    missing: str
-    missing_title: str
-    min: str
-    max: str
-    mean: str
-    std: str
-    median: str
-    median_title: str  # exact, or from a sample of how many values
-    summary: str  # distinct and top values of text, true count of bool columns
-    note: str | None
-
-
-class Cell(NamedTuple):
-    """A preview cell (or header) as text, and its kind: "num", "text" or "null"."""
-
-    text: str
-    kind: str
-
-
-@dataclass(frozen=True)
 class Provenance:
-    graph_svg: Markup | None  # derived_from -> this -> used_by, inline SVG (plots.lineage_svg)
+    graph: bool  # derived_from -> this -> used_by, drawn by pz-product.js from the record
     derived_from: list[Link]
     used_by: list[Link]
     software: Link | None
@@ -223,96 +190,31 @@ def file_rows(record: dict[str, Any], root: str, main_rows: Any) -> list[FileRow
     return rows
 
 
-def column_rows(table: dict[str, Any], vocabulary_roles: dict[str, Any],
-                roles: dict[str, Any]) -> list[ColumnRow]:
+def column_roles(table: dict[str, Any], vocabulary_roles: dict[str, Any],
+                 roles: dict[str, Any]) -> dict[str, list[str | None]]:
+    """The vocabulary's [UCD, description] of every role a column of the table has (its own
+    ``role``, else the product's ``columns`` mapping): pz-product.js draws the columns table
+    from the record and reads these once per page."""
     role_of = {c: r for r, c in roles.items() if isinstance(c, str)}
-    out = []
+    out: dict[str, list[str | None]] = {}
     for c in as_list(table.get("columns")):
         c = as_dict(c)
         name = text(c.get("name"))
         if name is None:
             continue
         role = text(c.get("role")) or role_of.get(name)
-        vocab = as_dict(vocabulary_roles.get(role)) if role else {}
-        st = as_dict(c.get("stats"))
-        kind = text(st.get("kind")) or ""
-        count, missing = st.get("count"), st.get("missing")
-        shape = [s for s in as_list(c.get("shape")) if isinstance(s, int)]
-        dtype = (text(c.get("dtype")) or "") + (f"[{'×'.join(map(str, shape))}]" if shape else "")
-        missing_title = ""
-        n, m = as_float(count), as_float(missing)
-        if n and m:  # none missing needs no share
-            missing_title = f"{100 * m / n:.3g} % of the rows"
-        quantiles = as_dict(st.get("quantiles"))
-        out.append(ColumnRow(
-            name=name, description=text(c.get("description")), role=role,
-            ucd=text(vocab.get("ucd")), role_title=text(vocab.get("description")),
-            dtype=dtype, unit=text(c.get("unit")) or "", numeric=kind == "numeric",
-            count=fmt_int(count), missing=fmt_int(missing), missing_title=missing_title,
-            min=fmt_number(st.get("min")), max=fmt_number(st.get("max")),
-            mean=fmt_number(st.get("mean")), std=fmt_number(st.get("std"), 4),
-            median=fmt_number(quantiles.get("p50")), median_title=_median_title(st),
-            summary=_column_summary(st),
-            note=text(st.get("note"))))
+        if role and role not in out and isinstance(vocabulary_roles.get(role), dict):
+            vocab = vocabulary_roles[role]
+            out[role] = [text(vocab.get("ucd")), text(vocab.get("description"))]
     return out
 
 
-def _median_title(st: dict[str, Any]) -> str:
-    """How the median was found, when not from every value (the page says the others are
-    exact)."""
-    if st.get("quantiles_exact") is True:
-        return ""
-    if (n := fmt_int(st.get("sample_size"))):
-        return f"from a uniform sample of {n} values"
-    return ""
-
-
-def _column_summary(st: dict[str, Any]) -> str:
-    kind = st.get("kind")
-    if kind == "text":
-        distinct = st.get("distinct")
-        parts = []
-        if isinstance(distinct, int):
-            more = "more than " if st.get("distinct_capped") else ""
-            parts.append(f"{more}{fmt_int(distinct)} distinct")
-        top = [t for t in as_list(st.get("top")) if isinstance(t, list) and len(t) == 2]
-        if top:
-            shown = ", ".join(f"{v} ({fmt_int(c)})" for v, c in top[:TOP_SHOWN])
-            parts.append(f"top: {shown}{', …' if len(top) > TOP_SHOWN else ''}")
-        return "; ".join(parts)
-    if kind == "bool" and isinstance(st.get("true_count"), int):
-        return f"{fmt_int(st['true_count'])} true"
-    return ""
-
-
-def preview(table: dict[str, Any]) -> tuple[list[Cell], list[list[Cell]]]:
-    """The header (names, with the kind of the column's cells) and the rows of the preview."""
-    columns = [as_dict(c) for c in as_list(table.get("columns"))]
-    header = [Cell(text(c.get("name")) or "", "num" if as_dict(c.get("stats")).get("kind")
-                   == "numeric" and not c.get("shape") else "text") for c in columns]
-    rows = []
-    for row in as_list(table.get("preview")):
-        if not isinstance(row, list):
-            continue
-        cells = [cell(v) for v in row[: len(header)]]
-        cells += [Cell("", "null")] * (len(header) - len(cells))
-        rows.append(cells)
-    return (header, rows) if rows and header else ([], [])
-
-
-def cell(value: Any) -> Cell:
-    """A preview cell as text."""
-    if value is None:
-        return Cell("null", "null")
-    if isinstance(value, bool):
-        return Cell("true" if value else "false", "text")
-    if isinstance(value, int):
-        return Cell(str(value), "num")
-    if isinstance(value, float):
-        return Cell(repr(value), "num")
-    if isinstance(value, str):
-        return Cell(value, "num" if value in ("NaN", "inf", "-inf") else "text")
-    return Cell(json.dumps(value, ensure_ascii=False, default=str), "text")
+def preview_count(table: dict[str, Any]) -> int:
+    """How many rows the preview of a table with columns holds (pz-product.js draws them
+    from the record)."""
+    if not as_list(table.get("columns")):
+        return 0
+    return sum(isinstance(row, list) for row in as_list(table.get("preview")))
 
 
 def qp_facts(qp: Any) -> list[tuple[str, str]]:
@@ -357,10 +259,7 @@ def provenance(record: dict[str, Any], root: str, files: list[FileRow]) -> Prove
     notes = render_markdown(prov.get("notes"), id_prefix="pz-notes")
     if not (derived or used or software or config or notes):
         return None
-    name = text(record.get("name")) or text(record.get("id")) or "this product"
-    graph = lineage_svg(name, [(i.text, i.href) for i in derived],
-                        [(i.text, i.href) for i in used]) if derived or used else None
-    return Provenance(graph, derived, used, software, version, config, notes)
+    return Provenance(bool(derived or used), derived, used, software, version, config, notes)
 
 
 def _related(items: Any, root: str) -> list[Link]:

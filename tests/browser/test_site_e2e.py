@@ -239,7 +239,7 @@ def test_product_page_and_provenance(page: Any, page_log: Any, base: str, exampl
     row.locator("a.pz-name").click()
     page.wait_for_url(base + f"products/{product_id}/")
 
-    # 3. name, n(z) plot, files table
+    # 3. name, n(z) plot, columns, files table
     content = page.locator(f'.pz-product[data-product-id="{product_id}"]')
     assert content.locator("h1").inner_text() == product["name"]
     svg = page.locator(".pz-product__plots figure svg").first
@@ -250,17 +250,28 @@ def test_product_page_and_provenance(page: Any, page_log: Any, base: str, exampl
     assert bars.count() == 1
     bbox = bars.evaluate("b => { const r = b.getBBox(); return [r.width, r.height]; }")
     assert bbox[0] > 100 and bbox[1] > 20  # drawn, not an empty outline
-    # pz-product.js: the bin under the pointer in a tooltip, read from the data attributes
-    counts = [int(c) for c in (svg.get_attribute("data-counts") or "").split()]
+    # drawn by pz-product.js from product.json (read here through the service worker too):
+    # a bin per count of the record, and the bin under the pointer in a tooltip
+    record = page.evaluate("async () => (await fetch('product.json')).json()")
+    counts = record["main"]["table"]["z_histogram"]["counts"]
+    assert svg.get_attribute("aria-label") == (
+        f"Histogram of {record['main']['table']['z_histogram']['column']}: "
+        f"{sum(counts):,} values in {len(counts)} bins")
+    d = re.fullmatch(r"M(-?[\d.]+) (-?[\d.]+)((?:V-?[\d.]+H-?[\d.]+)+)V\2z",
+                     bars.get_attribute("d") or "")
+    assert d, "one outline over the bins"
+    xs = [float(d[1]), *(float(x) for x in re.findall(r"H(-?[\d.]+)", d[3]))]
+    assert len(xs) == len(counts) + 1
     peak = counts.index(max(counts))
-    x0, x1 = (float(x) for x in (svg.get_attribute("data-x") or "").split())
     scale = box["width"] / float(svg.get_attribute("width") or 1)
-    svg.hover(position={"x": (x0 + (peak + 0.5) * (x1 - x0) / len(counts)) * scale,
-                        "y": box["height"] * 0.6})
+    svg.hover(position={"x": (xs[peak] + xs[peak + 1]) / 2 * scale, "y": box["height"] * 0.6})
     tip = page.locator(".pz-product__plots .pz-plot__tip")
     tip.wait_for()
     assert tip.inner_text().endswith(f": {max(counts):,}")
     assert page.locator(".pz-product__plots .pz-plot__hover").is_visible()
+    columns = page.locator(".pz-product__columns table tbody tr td:first-child code")
+    columns.first.wait_for()
+    assert columns.all_inner_texts() == [c["name"] for c in record["main"]["table"]["columns"]]
     files = page.locator(".pz-product__files table tbody tr")
     paths = files.locator("td:first-child code").all_inner_texts()
     assert paths == [f["path"] for f in product["files"]]
@@ -381,6 +392,17 @@ def test_hostile_product_is_shown_as_text(page: Any, page_log: Any, base: str,
     assert rows.nth(0).locator("td").last.get_attribute("class") == "pz-t"
     assert rows.nth(0).locator("td").first.get_attribute("class") is None  # a number
     assert preview.locator("script, img").count() == 0
+    # the columns table, drawn from product.json too: the id above 2^53 exact, nothing of
+    # the data as markup
+    columns = content.locator(".pz-product__table--columns table tbody tr")
+    columns.first.wait_for()
+    cells = {r.locator("td").first.inner_text(): r.locator("td").all_inner_texts()
+             for r in columns.all()}
+    assert cells["TARGETID"][7] == f"{int(BIG_ID) + 2:,}"  # the max
+    assert "distinct; top: " in cells["SURVEY"][11]
+    assert content.locator(".pz-product__table--columns").locator("script, img").count() == 0
+    content.locator(".pz-product__plots svg").first.wait_for()
+    assert page.evaluate(NO_INJECTION) == {"javascript": [], "handlers": []}
     screenshot(page, "e2e-hostile", full_page=True)
 
     # Give an injected handler every chance to run: images settled, a few frames later.
