@@ -763,3 +763,30 @@ def test_tutorial_notebook_is_a_page_and_a_download(built) -> None:
     assert nb == json.loads((REPO / "docs" / "notebooks" / "intro.ipynb").read_text())
     landing = (out / "index.html").read_text(encoding="utf-8")
     assert 'href="tutorial/"' in landing  # in the navigation
+
+
+def test_product_pages_load_the_themes_inline_scripts_from_shared_files(
+        built: tuple[Path, Path, BuildResult], records: dict[str, dict[str, Any]]) -> None:
+    """The theme writes a few scripts into every page; product pages load them from files
+    (the same code, run at the same place), so thousands of pages do not each carry them."""
+    import re
+
+    out = built[1]
+    about = (out / "about" / "index.html").read_text(encoding="utf-8")  # a shell page
+    inline = re.findall(r"<script>(.*?)</script>", about, re.S)
+    assert len(inline) >= 2 and any("__md_scope" in c for c in inline)
+    for record in records.values():
+        page = (out / record["url"] / "index.html").read_text(encoding="utf-8")
+        assert re.findall(r"<script>", page) == []
+        srcs = re.findall(r'<script src="([^"]*assets/pzbuild/frame/[0-9a-f]{16}\.js)"', page)
+        depth = record["url"].count("/")
+        shared = [(out / record["url"] / s).resolve() for s in srcs]
+        assert all(s.startswith("../" * depth + "assets/") for s in srcs)
+        codes = [p.read_text(encoding="utf-8") for p in shared]
+        # the shell page's scripts, but for the path to the root, which depends on depth
+        assert [re.sub(r"(?:\.\./)*\.\.", "ROOT", c) for c in codes] == [
+            re.sub(r"(?:\.\./)*\.\.", "ROOT", c) for c in inline]
+        config = re.search(r'<script id="__config" type="application/json">(.*?)</script>',
+                           page, re.S)
+        assert config is not None and json.loads(config.group(1))["base"] == "../" * (
+            depth - 1) + ".."

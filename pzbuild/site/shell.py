@@ -138,7 +138,12 @@ def load_templates(shell: Path) -> dict[str, PageTemplate]:
             text = page.read_text(encoding="utf-8")
         except OSError as exc:
             raise SiteError(f"the shell has no template page {path}: {exc}") from exc
-        out[section] = PageTemplate.from_html(text, path)
+        out[section] = template = PageTemplate.from_html(text, path)
+        for rel, code in template.files:  # named by their content: written once
+            target = shell / rel
+            if not target.is_file():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(code, encoding="utf-8")
     return out
 
 

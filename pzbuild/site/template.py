@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import json
 import re
 from dataclasses import dataclass
 
@@ -31,6 +32,11 @@ _INDENT = re.compile(r"\n\s+")
 #: removes too), and the scripts where no text is touched.
 _BETWEEN_TAGS = re.compile(r">\s*\n\s*<")
 _SCRIPT = re.compile(r"(<script\b.*?</script>)", re.S)
+#: A script written in the page (no attribute at all): the theme's own few lines.
+_INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
+_CONFIG = re.compile(r'(<script id="__config" type="application/json">)(.*?)(</script>)', re.S)
+#: Where the theme's inline scripts go, as files every product page shares (site path).
+FRAME_SCRIPTS = "assets/pzbuild/frame/"
 
 #: Page paths of the templates, relative to the site root (their folder under docs_dir).
 TEMPLATE_PATHS = {"official": "products/official/__page__/",
@@ -51,12 +57,16 @@ class PageTemplate:
 
     pieces: tuple[str, ...]  # literal, slot, literal, slot, ..., literal
     page_path: str  # the template's own path, e.g. "products/official/__page__/"
+    #: files the pages load, by site path: the theme's inline scripts, moved out of the
+    #: pages so that thousands of pages do not each carry them
+    files: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def from_html(cls, text: str, page_path: str) -> PageTemplate:
         """Cut the HTML of a rendered template page. Raises SiteError when a marker is
         missing (a theme that renders pages differently)."""
         text = text.replace(f'href="#{TITLE.lower()}"', f'href="#{TITLE_ID}"')
+        text, files = _shared_scripts(text, page_path)
         spans = [("body", *_span(text, f"<p>{BODY_START}</p>", f"<p>{BODY_END}</p>")),
                  ("toc", *_toc_span(text))]
         spans.sort(key=lambda s: s[1])
@@ -72,7 +82,7 @@ class PageTemplate:
         found = set(pieces[1::2])
         if TITLE not in text or "title" not in found:
             raise SiteError("the template page has no title marker")
-        return cls(tuple(pieces), page_path)
+        return cls(tuple(pieces), page_path, files)
 
     @property
     def digest(self) -> str:
@@ -97,6 +107,33 @@ class PageTemplate:
         parts = list(self.pieces)
         parts[1::2] = [values[name] for name in self.pieces[1::2]]
         return "".join(parts)
+
+
+def _shared_scripts(text: str, page_path: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """The template page with each of the theme's inline scripts loaded from a file instead
+    (the same script, run at the same place: a script without ``async`` or ``defer`` runs
+    before the parser goes on), and its JSON configuration without its spaces."""
+    up = "../" * page_path.count("/")
+    files: dict[str, str] = {}
+
+    def move(m: re.Match[str]) -> str:
+        code = m.group(1)
+        if any(mark in code for mark in (TITLE, DESCRIPTION, BODY_START, TOC_MARK)):
+            return m.group(0)
+        path = f"{FRAME_SCRIPTS}{hashlib.sha256(code.encode()).hexdigest()[:16]}.js"
+        files[path] = code
+        return f'<script src="{up}{path}"></script>'
+
+    def compact(m: re.Match[str]) -> str:
+        try:
+            doc = json.loads(m.group(2))
+        except ValueError:
+            return m.group(0)
+        text = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+        return m.group(1) + text + m.group(3)
+
+    text = _CONFIG.sub(compact, _INLINE_SCRIPT.sub(move, text))
+    return text, tuple(sorted(files.items()))
 
 
 def toc_html(toc: list[tuple[str, str]]) -> str:

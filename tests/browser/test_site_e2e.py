@@ -242,6 +242,13 @@ def test_product_page_and_provenance(page: Any, page_log: Any, base: str, exampl
     # 3. name, n(z) plot, columns, files table
     content = page.locator(f'.pz-product[data-product-id="{product_id}"]')
     assert content.locator("h1").inner_text() == product["name"]
+    # the theme's scripts, loaded from shared files on product pages, ran: the palette
+    # toggle switches the colour scheme and the choice is stored
+    scheme = page.evaluate("document.body.getAttribute('data-md-color-scheme')")
+    page.locator("form[data-md-component=palette] label:not([hidden])").first.click()
+    page.wait_for_function(f"document.body.getAttribute('data-md-color-scheme') !== "
+                           f"{json.dumps(scheme)}")
+    assert page.evaluate("__md_get('__palette').color.scheme") != scheme
     svg = page.locator(".pz-product__plots figure svg").first
     svg.wait_for()
     box = svg.bounding_box()
