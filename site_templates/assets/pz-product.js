@@ -740,6 +740,11 @@
     return svg;
   }
 
+  var COLUMNS_NOTE = "Missing counts nulls, NaN, infinities and the product's null values; " +
+    "the other statistics leave them out. Std is the sample standard deviation; a large " +
+    "column's median comes from a uniform sample (hover over it to see its size), the " +
+    "others are exact.";
+
   // One part of the page: the element with data-pz-draw holds a note with the link to
   // product.json, replaced by what is drawn (or told why nothing could be); data-pz-done
   // says which, when it is over.
@@ -748,7 +753,14 @@
     columns: function (record, box) {
       var vocab = {};
       try { vocab = obj(JSON.parse(box.dataset.pzRoles || "{}")); } catch (e) { vocab = {}; }
-      return columnsTable(record, vocab);
+      var table = columnsTable(record, vocab);
+      if (table) {
+        var note = document.createElement("p");
+        note.className = "pz-product__notes";
+        note.textContent = COLUMNS_NOTE;
+        box.pzAfter = function () { box.after(note); };
+      }
+      return table;
     },
     nz: function (record, box) {
       var drawn = histogramSvg(obj(obj(obj(record.main).table).z_histogram));

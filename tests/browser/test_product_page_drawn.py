@@ -104,6 +104,8 @@ def test_columns_table_formats_numbers_and_shows_roles(draw: Callable[..., Page]
     doc = draw(specz_record())
     section = doc.section("columns")
     assert not section.find("div", "pz-product__table--columns").find_all("p")  # the note
+    notes = [p.text for p in section.find_all("p", "pz-product__notes")]  # what it means
+    assert len(notes) == 1 and notes[0].startswith("Missing counts nulls, NaN, infinities")
     header = [th.text for th in section.find("table").find("thead").find_all("th")]
     assert header == ["Column", "Role", "Type", "Unit", "Count", "Missing", "Min", "Max",
                       "Mean", "Std", "Median", "Values"]
