@@ -62,12 +62,20 @@ def validate_catalog(root: Path | None = None, paths: Iterable[Path] | None = No
     table not opened again. Many tables to open are opened in ``jobs`` worker processes
     (None: one per CPU).
     """
+    from .inspect.quiet_gc import paused_gc
+
     catalog = catalog or load_catalog(root)
     if cache is None and use_cache:
         from .inspect.cache import InspectCache
 
         with InspectCache(catalog.root) as own:
             return validate_catalog(paths=paths, catalog=catalog, cache=own, jobs=jobs)
+    with paused_gc():
+        return _validate(catalog, paths, cache, jobs)
+
+
+def _validate(catalog: Catalog, paths: Iterable[Path] | None, cache: InspectCache | None,
+              jobs: int | None) -> ValidationReport:
     memo = ValidationMemo(catalog, cache) if cache is not None and cache.dir is not None else None
     everything, problems = discover(catalog, memo=memo)
     selected = everything

@@ -264,9 +264,9 @@ def test_cache_misses_when_content_changes(product: tuple[Path, dict[str, Any]],
     calls: list[Path] = []
     real = pzbuild.tables.open_table
 
-    def counting(path: Path, table: str | None = None) -> Any:
+    def counting(path: Path, table: str | None = None, **kw: Any) -> Any:
         calls.append(Path(path))
-        return real(path, table)
+        return real(path, table, **kw)
 
     monkeypatch.setattr(pzbuild.tables, "open_table", counting)
     with InspectCache(root) as cache:
@@ -284,9 +284,9 @@ def test_cache_misses_when_options_change(product: tuple[Path, dict[str, Any]],
     calls: list[str] = []
     real = pzbuild.tables.open_table
 
-    def counting(path: Path, table: str | None = None) -> Any:
+    def counting(path: Path, table: str | None = None, **kw: Any) -> Any:
         calls.append(Path(path).name)
-        return real(path, table)
+        return real(path, table, **kw)
 
     monkeypatch.setattr(pzbuild.tables, "open_table", counting)
     for change in ({"null_values": [-99]}, {"columns": {**ROLES, "z": "ZWARN"}}):
@@ -338,7 +338,7 @@ def test_cache_entries_are_plain_json_and_no_temporary_file_stays(
 
 def test_unreadable_table_is_reported_not_raised(product: tuple[Path, dict[str, Any]],
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(path: Path, table: str | None = None) -> Any:
+    def broken(path: Path, table: str | None = None, **kw: Any) -> Any:
         raise TableError("not a Parquet file", "T601")
 
     monkeypatch.setattr(pzbuild.tables, "open_table", broken)
@@ -373,3 +373,75 @@ def test_inspect_products_in_worker_processes(tmp_path: Path,
     assert cache.misses == 3
     assert [s.to_dict() for s in parallel] == [s.to_dict() for s in serial]
     assert [s.main.table.num_rows for s in parallel] == [200, 201, 202]  # type: ignore[union-attr]
+
+
+def test_workers_hash_and_store_what_they_read(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    # Files the stat index does not know are hashed in the workers, which also store the
+    # results; the next run takes digests from the index and results from the cache.
+    monkeypatch.setattr("pzbuild.inspect.product.MIN_PARALLEL", 1)
+    products = []
+    for i in range(4):
+        folder = tmp_path / "products" / "official" / f"p{i}"
+        write(folder / "t.parquet", specz_table(300 + i, seed=i))
+        (folder / "README.md").write_text(f"# product {i}\n")
+        for p in folder.iterdir():
+            age(p)
+        products.append((folder, {"files": [{"path": "t.parquet", "role": "main"},
+                                            {"path": "README.md", "role": "description"}],
+                                  "columns": ROLES, "null_values": NULLS}))
+    with InspectCache(tmp_path) as cache:
+        cold = inspect_products(products, cache, jobs=2)
+    assert (cache.hits, cache.misses) == (0, 8)
+    for s, (folder, _) in zip(cold, products, strict=True):
+        for f in s.files:
+            data = (folder / f.path).read_bytes()
+            assert (f.size, f.sha256) == (len(data), hashlib.sha256(data).hexdigest())
+    monkeypatch.setattr(pzbuild.tables, "open_table", refuse)
+    monkeypatch.setattr("pzbuild.inspect.cache.file_digest", refuse)
+    monkeypatch.setattr("pzbuild.inspect.product.file_digest", refuse)
+    with InspectCache(tmp_path) as cache:
+        warm = inspect_products(products, cache, jobs=2)
+    assert (cache.hits, cache.misses) == (8, 0)
+    assert [s.to_dict() for s in warm] == [s.to_dict() for s in cold]
+
+
+def test_a_cached_table_is_made_when_read(product: tuple[Path, dict[str, Any]]) -> None:
+    root = cache_root(product)
+    with InspectCache(root) as cache:
+        cold = inspect_product(product, cache)
+    with InspectCache(root) as cache:
+        warm = inspect_product(product, cache)
+    assert warm.to_dict() == cold.to_dict()
+    assert json.loads(json.dumps(warm.to_dict())) == warm.to_dict()
+    assert warm.main == cold.main
+    table = warm.main.table if warm.main else None
+    assert isinstance(table, TableSummary) and cold.main is not None
+    assert table.to_dict() == cold.main.table.to_dict()  # type: ignore[union-attr]
+    assert table.column("Z") is not None and table.num_rows == 500
+
+
+def test_a_parquet_file_reads_the_same_from_its_bytes(table_file: Path) -> None:
+    from_path = inspect_table(table_file, roles=ROLES, null_values=NULLS)
+    from_bytes = inspect_table(table_file, roles=ROLES, null_values=NULLS,
+                               content=table_file.read_bytes())
+    assert from_bytes.to_dict() == from_path.to_dict()
+    named = table_file.with_suffix(".csv")
+    named.write_bytes(table_file.read_bytes())
+    wrong = inspect_table(named, content=named.read_bytes())
+    assert wrong.to_dict() == inspect_table(named).to_dict()
+    assert "T606" in [w.code for w in wrong.warnings]  # the extension still counts
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_inspection_leaves_the_garbage_collector_as_it_was(
+        product: tuple[Path, dict[str, Any]], enabled: bool) -> None:
+    import gc
+
+    was = gc.isenabled()
+    try:
+        gc.enable() if enabled else gc.disable()
+        inspect_products([product], InspectCache(None))
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable() if was else gc.disable()

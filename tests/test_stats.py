@@ -349,3 +349,35 @@ def test_sky_density_coarsens_when_many_cells_are_occupied(
 def test_sky_clips_out_of_range_dec() -> None:
     s = fill_sky(np.array([10.0, 10.0, 10.5]), np.array([95.0, 1e300, -90.0]), 2)
     assert s is not None and s.total == 3
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float16", "int8", "int16", "int32", "uint8",
+                                   "uint16"])
+def test_quantiles_of_narrow_columns_equal_numpy(dtype: str) -> None:
+    # Columns whose values a narrower dtype holds exactly are sorted in it, holes and all in
+    # one call: the quantiles must still be np.quantile's of the valid values, exactly.
+    rng = np.random.default_rng(3)
+    n = 5000
+    raw = rng.lognormal(2, 2, n) if dtype.startswith("float") else rng.integers(0, 120, n)
+    cols = {"a": raw.astype(dtype), "b": raw[::-1].astype(dtype), "c": raw.astype(dtype)}
+    sentinel = 99
+    cols["b"][::7] = sentinel
+    if dtype.startswith("float"):
+        cols["c"][::3] = np.nan
+    block = NumericBlock({k: v.dtype for k, v in cols.items()}, Sentinels([sentinel]), n)
+    block.update(cols, Rows(np.random.default_rng(SEED).random(n)))
+    out = block.results()
+    for name, values in cols.items():
+        wide = values.astype(np.float64)
+        clean = wide[np.isfinite(wide) & (wide != np.float64(values.dtype.type(sentinel)))]
+        want = np.quantile(clean, np.array(QUANTILES) / 100)
+        got = out[name].quantiles
+        assert got is not None and list(got.values()) == list(want), name
+        assert out[name].sample_size == len(clean)
+
+
+def test_quantiles_padded_of_an_empty_sample_are_missing() -> None:
+    from pzbuild.inspect.stats import quantiles_padded
+
+    got = quantiles_padded(np.empty((2, 0)), None, [0, 1], np.array([0, 0]), np.dtype("f4"))
+    assert got.shape == (2, len(QUANTILES)) and np.isnan(got).all()

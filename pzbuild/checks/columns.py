@@ -86,14 +86,12 @@ def read_headers_ahead(files: list[tuple[Path, str | None]], memo: ValidationMem
                        jobs: int) -> None:
     """Read the headers of many files in ``jobs`` worker processes, for :func:`read_header`
     to take from ``memo`` (nothing when there are too few to pay for starting them)."""
-    import multiprocessing
+    from ..inspect.workers import worker_pool
 
     if jobs <= 1 or len(files) < MIN_PARALLEL or memo.by_content:
         return
     todo = sorted({(str(p), t) for p, t in files}, key=lambda f: -_size(f[0]))
-    # forkserver: workers start clean, whatever threads this process runs (as inspection)
-    ctx = multiprocessing.get_context("forkserver")
-    with ctx.Pool(min(jobs, len(todo))) as pool:
+    with worker_pool(min(jobs, len(todo))) as pool:
         for item, header in zip(todo, pool.imap(_read_job, todo, chunksize=4), strict=True):
             memo.read_ahead[item] = header
 

@@ -50,10 +50,9 @@ class InspectCache:
         self.root = Path(root).resolve() if root is not None else None
         self.dir = self.root / CACHE_DIR if self.root is not None else None
         self._prefix = str(self.root).rstrip(os.sep) + os.sep if self.root is not None else ""
-        self._entries = str(self.dir / "inspect") if self.dir is not None else ""
+        self.entries = Entries(self.dir)
         self._index: dict[str, list[Any]] = {}
         self._index_dirty = False
-        self._made: set[Path] = set()  # folders known to exist
         self._states: dict[str, dict[str, Any]] = {}
         self._states_dirty: set[str] = set()
         self.hits = 0
@@ -87,18 +86,30 @@ class InspectCache:
         rewriting the same bytes count in place (``touch -d``, ``rsync --inplace -t``) goes
         unseen; git, which has the same trade-off, offers ``core.trustctime = false`` for it.
         """
-        p = os.path.abspath(path)
-        st = os.stat(p)
-        stamp = stat_stamp(st)
-        key = self._index_key(p)
-        hit = self._index.get(key)
-        if hit is not None and hit[:4] == stamp and isinstance(hit[4], str):
-            return st.st_size, hit[4]
-        size, sha = file_digest(p)
-        if size == st.st_size and settled(st):
-            self._index[key] = [*stamp, sha]
-            self._index_dirty = True
+        stamp, sha = self.known_digest(path)
+        if sha is not None:
+            return stamp[0], sha
+        size, sha = file_digest(path)
+        self.remember_digest(path, stamp, size, sha)
         return size, sha
+
+    def known_digest(self, path: str | os.PathLike[str]) -> tuple[list[int], str | None]:
+        """The file's stat stamp (size first), and its SHA-256 when the index holds it for
+        that stamp, else None. Raises OSError when the file cannot be stat'ed."""
+        p = os.path.abspath(path)
+        stamp = stat_stamp(os.stat(p))
+        hit = self._index.get(self._index_key(p))
+        if hit is not None and hit[:4] == stamp and isinstance(hit[4], str):
+            return stamp, hit[4]
+        return stamp, None
+
+    def remember_digest(self, path: str | os.PathLike[str], stamp: list[int], size: int,
+                        sha: str) -> None:
+        """Index the SHA-256 of a file hashed after its stamp was taken: only when as many
+        bytes were hashed as the stamp says and the file had settled (see :func:`settled`)."""
+        if size == stamp[0] and time.time() - stamp[1] / 1e9 > RACY_SECONDS:
+            self._index[self._index_key(os.path.abspath(path))] = [*stamp, sha]
+            self._index_dirty = True
 
     def _index_key(self, path: str) -> str:
         if self._prefix and path.startswith(self._prefix):
@@ -161,6 +172,34 @@ class InspectCache:
 
     # -- inspection results ----------------------------------------------------------------
 
+    def get(self, sha: str, options: str) -> dict[str, Any] | None:
+        return self.entries.get(sha, options)
+
+    def put(self, sha: str, options: str, result: dict[str, Any]) -> None:
+        self.entries.put(sha, options, result)
+
+    def writer(self) -> Entries:
+        """The inspection results alone (no stat index, no states): small to send to the
+        worker processes, which read and write results there themselves."""
+        return self.entries
+
+    def _write(self, path: Path, data: Any) -> None:
+        self.entries.write(path, data)
+
+
+class Entries:
+    """The inspection results of a cache, ``inspect/<sha[:2]>/<sha256>.<options>.json`` below
+    ``dir`` (None: nothing is kept). Safe to use from several processes at once: every write
+    goes to a temporary file of its own process first and is renamed into place."""
+
+    def __init__(self, dir: Path | None) -> None:
+        self.dir = dir
+        self._entries = str(dir / "inspect") if dir is not None else ""
+        self._made: set[Path] = set()  # folders known to exist
+
+    def __reduce__(self) -> tuple[type[Entries], tuple[Path | None]]:
+        return Entries, (self.dir,)  # what a worker gets: the folder, nothing it has seen
+
     def _entry_path(self, sha: str, options: str) -> str | None:
         if not self._entries:
             return None
@@ -184,9 +223,10 @@ class InspectCache:
     def put(self, sha: str, options: str, result: dict[str, Any]) -> None:
         path = self._entry_path(sha, options)
         if path is not None:
-            self._write(Path(path), {"sha256": sha, "options": options, "result": result})
+            self.write(Path(path), {"sha256": sha, "options": options, "result": result})
 
-    def _write(self, path: Path, data: Any) -> None:
+    def write(self, path: Path, data: Any) -> None:
+        """Write ``data`` as JSON to ``path`` (inside ``dir``) through a temporary file."""
         assert self.dir is not None
         try:
             if not self._made and not self.dir.is_dir():
@@ -238,7 +278,20 @@ def _encode(data: Any) -> bytes:
 
 def options_key(*, role: str, table: str | None, roles: Mapping[str, str],
                 null_values: list[Any], suffix: str) -> str:
-    """A short hash of everything besides the content that changes what inspection gives."""
+    """A short hash of everything besides the content that changes what inspection gives
+    (remembered: a catalog's files share a few sets of options)."""
+    memo = repr((role, table, sorted(roles.items()), null_values, suffix))
+    found = _OPTION_KEYS.get(memo)
+    if found is None:
+        found = _OPTION_KEYS[memo] = _options_key(role, table, roles, null_values, suffix)
+    return found
+
+
+_OPTION_KEYS: dict[str, str] = {}
+
+
+def _options_key(role: str, table: str | None, roles: Mapping[str, str],
+                 null_values: list[Any], suffix: str) -> str:
     text = json.dumps({"format": FORMAT_VERSION, "pzbuild": __version__, "role": role,
                        "table": table, "roles": dict(sorted(roles.items())),
                        "null_values": null_values, "suffix": suffix.lower()},

@@ -180,9 +180,15 @@ class SkyGrid:
         nra_max = 1 << (SKY_MAX_LEVEL + 1)
         ndec_max = 1 << SKY_MAX_LEVEL
         # Cell indices at the finest level first, then shifted: the same cell at any level.
-        ira = (np.mod(ra, 360.0) * (nra_max / 360.0)).astype(np.int64)
+        # (the modulo and the clip change nothing when the values are in range: skipped then,
+        # as they cost more than finding the extremes)
+        if not 0.0 <= ra.min() <= ra.max() < 360.0:
+            ra = np.mod(ra, 360.0)
+        ira = (ra * (nra_max / 360.0)).astype(np.int64)
         np.minimum(ira, nra_max - 1, out=ira)
-        idec = ((np.clip(dec, -90.0, 90.0) + 90.0) * (ndec_max / 180.0)).astype(np.int64)
+        if not -90.0 <= dec.min() <= dec.max() <= 90.0:
+            dec = np.clip(dec, -90.0, 90.0)
+        idec = ((dec + 90.0) * (ndec_max / 180.0)).astype(np.int64)
         np.clip(idec, 0, ndec_max - 1, out=idec)
         shift = SKY_MAX_LEVEL - self.level
         if shift:
@@ -195,7 +201,11 @@ class SkyGrid:
             self._merge()
 
     def _merge(self) -> None:
-        if self._pending:
+        if len(self._pending) == 1 and len(self.ids) == 0:
+            # the cells of one batch (most tables are one): sorted and distinct already
+            self.ids, self.counts = self._pending[0]
+            self._pending, self._pending_n = [], 0
+        elif self._pending:
             ids = np.concatenate([self.ids] + [p[0] for p in self._pending])
             counts = np.concatenate([self.counts] + [p[1] for p in self._pending])
             self.ids, self.counts = _aggregate(ids, counts)
@@ -236,8 +246,8 @@ class SkyGrid:
 
 
 def _count_cells(ira: np.ndarray, idec: np.ndarray, ndec: int) -> tuple[np.ndarray, np.ndarray]:
-    """Occupied cell ids of a batch and their counts: a bincount over the batch's bounding box
-    when it is small (sky-ordered files), a sort otherwise."""
+    """Occupied cell ids of a batch, sorted, and their counts: a bincount over the batch's
+    bounding box when it is small (sky-ordered files), a sort otherwise."""
     r0, r1 = int(ira.min()), int(ira.max())
     d0, d1 = int(idec.min()), int(idec.max())
     box = (r1 - r0 + 1) * (d1 - d0 + 1)

@@ -29,8 +29,10 @@ from .stats import (
     ColumnStats,
     Rows,
     Sentinels,
+    exact_dtype,
     quantiles_2d,
     quantiles_of,
+    quantiles_padded,
 )
 
 EXACT_FLOAT = float(1 << 53)  # integers below this are exact as float64
@@ -87,8 +89,7 @@ class NumericBlock:
             mean_b = block.mean(axis=1)
             if need.any():
                 # Again, for the columns with missing values only, leaving those out.
-                valid = self._validity(block, masked, need)
-                ok, sub = valid[need], block[need]
+                valid, ok, sub = self._validity(block, masked, need)
                 nb[need] = ok.sum(axis=1)
                 lo[need] = np.where(ok, sub, np.inf).min(axis=1)
                 hi[need] = np.where(ok, sub, -np.inf).max(axis=1)
@@ -140,8 +141,9 @@ class NumericBlock:
         return out.to_numpy(dtype=np.float64, na_value=np.nan)
 
     def _validity(self, block: np.ndarray, masked: np.ndarray | None, need: np.ndarray
-                  ) -> np.ndarray:
-        """Which entries are valid, computed for the columns that ``need`` it only."""
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Which entries are valid, computed for the columns that ``need`` it only; and,
+        for those columns, their validity and values."""
         valid = np.ones(block.shape, dtype=bool)
         sub = block[need]
         ok = np.isfinite(sub)
@@ -151,7 +153,7 @@ class NumericBlock:
         if masked is not None:
             ok &= ~masked[need]
         valid[need] = ok
-        return valid
+        return valid, ok, sub
 
     def _merge(self, nb: np.ndarray, mean_b: np.ndarray, m2_b: np.ndarray) -> None:
         # Chan, Golub and LeVeque: (n, mean, M2) of the batch into the running ones.
@@ -233,18 +235,36 @@ class NumericBlock:
         block, valid, _ = self._joined()
         sizes = [block.shape[1] if valid is None else int(np.count_nonzero(valid[i]))
                  for i in range(len(self.names))]
-        if valid is None and block.shape[1]:
+        # Columns read as another type at times (notes) hold values of no narrower dtype.
+        narrow = [None if i in self.notes else exact_dtype(d) for i, d in enumerate(self.dtypes)]
+        quantiles: list[np.ndarray] = [np.empty(0)] * len(self.names)
+        wide = [i for i, t in enumerate(narrow) if t is None]
+        for dtype in {t for t in narrow if t is not None}:
+            rows = [i for i, t in enumerate(narrow) if t == dtype]
+            narrow_qs = quantiles_padded(block, valid, rows, np.array([sizes[i] for i in rows]),
+                                         dtype)
+            for i, qs in zip(rows, narrow_qs, strict=True):
+                quantiles[i] = qs
+        if wide and valid is None and block.shape[1]:
             # Every column is whole: its rows of the block are its sample, quantiles taken
             # in place (the block is not needed any more) rather than from a copy.
-            quantiles = list(quantiles_2d(block))
+            got = list(quantiles_2d(block if len(wide) == len(self.names) else block[wide]))
         else:
-            quantiles = quantiles_of([block[i] if valid is None else block[i][valid[i]]
-                                      for i in range(len(self.names))])
-        return {name: self._stats(i, sizes[i], qs)
-                for i, (name, qs) in enumerate(zip(self.names, quantiles, strict=True))}
+            got = quantiles_of([block[i] if valid is None else block[i][valid[i]]
+                                for i in wide])
+        for i, qs in zip(wide, got, strict=True):
+            quantiles[i] = qs
+        # Python numbers, converted once for all the columns: numpy scalars one by one cost
+        # more than the statistics.
+        numbers = (self.n.tolist(), self.lo.tolist(), self.hi.tolist(), self.mean.tolist(),
+                   self.m2.tolist())
+        qs_lists = (np.vstack(quantiles).tolist() if quantiles else [])
+        return {name: self._stats(i, sizes[i], qs_lists[i], *numbers)
+                for i, name in enumerate(self.names)}
 
-    def _stats(self, i: int, sampled: int, qs: np.ndarray) -> ColumnStats:
-        n = int(self.n[i])
+    def _stats(self, i: int, sampled: int, qs: list[float], ns: list[int], los: list[float],
+               his: list[float], means: list[float], m2s: list[float]) -> ColumnStats:
+        n = ns[i]
         stats = ColumnStats(kind="numeric", count=self.rows, missing=self.rows - n,
                             note=self.notes.get(i))
         if n == 0:
@@ -252,16 +272,19 @@ class NumericBlock:
         if i in self._ints:
             stats.min, stats.max = self._ints[i]
         elif self.dtypes[i].kind in "iu":
-            stats.min, stats.max = int(self.lo[i]), int(self.hi[i])
+            stats.min, stats.max = int(los[i]), int(his[i])
         else:
-            stats.min, stats.max = float(self.lo[i]), float(self.hi[i])
-        stats.mean = float(self.mean[i])
-        stats.std = math.sqrt(self.m2[i] / (n - 1)) if n > 1 else None
-        stats.quantiles = {f"p{q}": float(x) if np.isfinite(x) else None
-                           for q, x in zip(QUANTILES, qs, strict=True)}
+            stats.min, stats.max = los[i], his[i]
+        stats.mean = means[i]
+        stats.std = math.sqrt(m2s[i] / (n - 1)) if n > 1 else None
+        stats.quantiles = {name: x if math.isfinite(x) else None
+                           for name, x in zip(_QUANTILE_NAMES, qs, strict=True)}
         stats.quantiles_exact = sampled == n
         stats.sample_size = sampled
         return stats
+
+
+_QUANTILE_NAMES = [f"p{q}" for q in QUANTILES]
 
 
 def _sentinel_matrix(dtypes: list[np.dtype], sentinels: Sentinels) -> np.ndarray:

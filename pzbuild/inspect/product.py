@@ -4,11 +4,16 @@ Every file gets its size and SHA-256; every file that reads as a table (or a qp 
 PDFs) gets its TableSummary. Other files (pickles, models, archives, prose) are only hashed:
 nothing in them is unpickled or run. Results come from the cache when the content and the
 inspection options are unchanged; otherwise the table is read once and the result stored.
+
+A file whose stat stamp the cache's index knows is not read at all. One it does not know is
+hashed where it is inspected, in the worker process, from the same bytes the reader then
+parses (files up to WHOLE_FILE_BYTES are read into memory once), and the worker stores what
+it found in the cache: the main process only gathers the results.
 """
 
 from __future__ import annotations
 
-import multiprocessing
+import hashlib
 import os
 import stat
 from collections.abc import Iterable, Iterator
@@ -18,8 +23,16 @@ from typing import Any
 
 from ..errors import TableError
 from ..tables.base import DEFAULT_BATCH_ROWS
-from .cache import InspectCache, options_key
-from .summary import FileSummary, Issue, ProductSummary, TableSummary, inspect_table
+from .cache import Entries, InspectCache, options_key
+from .quiet_gc import paused_gc
+from .summary import (
+    FileSummary,
+    Issue,
+    ProductSummary,
+    TableSummary,
+    file_digest,
+    inspect_table,
+)
 
 #: Extensions under which a file other than the main one is read as a text table: text
 #: sniffing alone takes much prose (README.md, JSON) for CSV.
@@ -27,26 +40,38 @@ TEXT_TABLE_SUFFIXES = frozenset({".csv", ".tsv", ".txt", ".dat", ".ascii", ".tab
 #: Fewer tables than this to read are not worth starting worker processes for.
 MIN_PARALLEL = 8
 
-_Result = tuple[str | None, TableSummary | None, Issue | None]  # format, table, error
+#: Files up to this size are read into memory once, to hash and to parse the same bytes.
+WHOLE_FILE_BYTES = 64 << 20
+
+#: format, table (a TableSummary, or its dict as cached), error
+_Result = tuple[str | None, TableSummary | dict[str, Any] | None, Issue | None]
 
 
 @dataclass(frozen=True)
 class _File:
-    """A file of a product, hashed, with what inspecting it takes."""
+    """A file of a product, with what inspecting it takes; ``sha256`` is None until known."""
 
     rel: str
     role: str
     path: Path
     size: int
-    sha256: str
+    sha256: str | None
+    stamp: list[int]
     options: str
     table: str | None
     roles: dict[str, str]
     null_values: list[Any]
 
-    @property
-    def key(self) -> tuple[str, str]:
-        return self.sha256, self.options
+
+@dataclass(frozen=True)
+class _Done:
+    """What a worker gives back for a file: its digest and result, and whether the result
+    came from the cache (nothing was parsed)."""
+
+    size: int
+    sha256: str
+    result: _Result
+    hit: bool
 
 
 def inspect_product(product: Any, cache: InspectCache | None = None, *,
@@ -64,29 +89,64 @@ def inspect_products(products: Iterable[Any], cache: InspectCache | None = None,
                      jobs: int | None = 1,
                      batch_rows: int = DEFAULT_BATCH_ROWS) -> list[ProductSummary]:
     """:func:`inspect_product` for many products, in their order. With ``jobs`` > 1 (None: one
-    per CPU) the tables missing from the cache are read by that many worker processes, when
-    there are at least MIN_PARALLEL of them; each worker first pays for its imports (about a
-    second), so this helps for many tables on idle cores."""
+    per CPU) the files missing from the cache are hashed and read by that many worker
+    processes, when there are at least MIN_PARALLEL of them."""
+    with paused_gc():
+        return _inspect_products(products, cache, jobs, batch_rows)
+
+
+def _inspect_products(products: Iterable[Any], cache: InspectCache | None, jobs: int | None,
+                      batch_rows: int) -> list[ProductSummary]:
     cache = cache if cache is not None else InspectCache.disabled()
     plans = [_plan(p, cache) for p in products]
     results: dict[tuple[str, str], _Result] = {}
-    todo: dict[tuple[str, str], _File] = {}
+    todo: dict[tuple[str, str], _File] = {}  # by (sha256 or path, options)
     for _, files in plans:
         for f in files:
-            if f.key in results or f.key in todo:
+            if f.sha256 is None:
+                todo.setdefault((str(f.path), f.options), f)
                 continue
-            cached = _cached(cache, f)
+            key = (f.sha256, f.options)
+            if key in results or key in todo:
+                continue
+            cached = _cached(cache.get(*key))
             if cached is None:
-                todo[f.key] = f
+                todo[key] = f
             else:
-                results[f.key] = cached
+                results[key] = cached
                 cache.hits += 1
-    cache.misses += len(todo)
-    for key, result in _run(list(todo.values()), jobs or os.cpu_count() or 1, batch_rows):
-        results[key] = result
-        cache.put(*key, _result_dict(result))
-    return [ProductSummary(pid, [FileSummary(f.rel, f.role, f.size, f.sha256, *results[f.key])
-                                 for f in files]) for pid, files in plans]
+    digests: dict[str, tuple[int, str] | None] = {}
+    writer = cache.writer()
+    for f, done in _run(list(todo.values()), jobs or os.cpu_count() or 1, batch_rows, writer):
+        if done is None:  # it could not be read: left out, as a missing file
+            digests[str(f.path)] = None
+            continue
+        if f.sha256 is None:
+            digests[str(f.path)] = done.size, done.sha256
+            cache.remember_digest(f.path, f.stamp, done.size, done.sha256)
+        key = (done.sha256, f.options)
+        if key in results:
+            continue  # the same content under another path, already done
+        results[key] = done.result
+        if done.hit:
+            cache.hits += 1
+        else:
+            cache.misses += 1
+    out = []
+    for pid, files in plans:
+        summaries = []
+        for f in files:
+            digest = (f.size, f.sha256) if f.sha256 is not None else digests[str(f.path)]
+            if digest is None:
+                continue
+            size, sha = digest
+            fmt, table, error = results[(sha, f.options)]
+            if isinstance(table, dict):
+                summaries.append(FileSummary.cached(f.rel, f.role, size, sha, fmt, table, error))
+            else:
+                summaries.append(FileSummary(f.rel, f.role, size, sha, fmt, table, error))
+        out.append(ProductSummary(pid, summaries))
+    return out
 
 
 def _plan(product: Any, cache: InspectCache) -> tuple[str, list[_File]]:
@@ -105,7 +165,7 @@ def _plan(product: Any, cache: InspectCache) -> tuple[str, list[_File]]:
             if found is None:
                 continue
             path = Path(found)
-            size, sha = cache.digest(path)
+            stamp, sha = cache.known_digest(path)
         except OSError:
             continue
         main = role == "main"
@@ -113,7 +173,8 @@ def _plan(product: Any, cache: InspectCache) -> tuple[str, list[_File]]:
         kind = role if role in ("main", "description") else "other"
         key = options_key(role=kind, table=f_table, roles=f_roles, null_values=nulls,
                           suffix=path.suffix)
-        files.append(_File(rel, role, path, size, sha, key, f_table, f_roles, nulls))
+        files.append(_File(rel, role, path, stamp[0], sha, stamp, key, f_table, f_roles,
+                           nulls))
     return pid, files
 
 
@@ -135,32 +196,60 @@ def _regular_file(folder: Path, rel: str, real_folder: list[str]) -> str | None:
     return path if stat.S_ISREG(st.st_mode) else None
 
 
-def _run(todo: list[_File], jobs: int, batch_rows: int
-         ) -> Iterator[tuple[tuple[str, str], _Result]]:
+def _run(todo: list[_File], jobs: int, batch_rows: int, writer: Entries
+         ) -> Iterator[tuple[_File, _Done | None]]:
     if jobs <= 1 or len(todo) < MIN_PARALLEL:
         for f in todo:
-            yield f.key, _inspect_file(f, batch_rows)
+            yield f, _inspect_file(f, batch_rows, writer)
         return
-    # Largest first, so that one big file does not start last. forkserver: workers start
-    # clean, whatever threads this process (pyarrow, a test runner) runs.
+    from .workers import worker_pool
+
+    # Largest first, so that one big file does not start last; in chunks of a few files
+    # (a sixteenth of each worker's share): handing out each task costs the pool's threads
+    # about half a millisecond of this process's time.
     todo = sorted(todo, key=lambda f: -f.size)
-    ctx = multiprocessing.get_context("forkserver")
-    with ctx.Pool(min(jobs, len(todo))) as pool:
-        yield from pool.imap_unordered(_work, [(f, batch_rows) for f in todo])
+    processes = min(jobs, len(todo))
+    with worker_pool(processes) as pool:
+        yield from pool.imap_unordered(_work, [(f, batch_rows, writer) for f in todo],
+                                       chunksize=max(1, len(todo) // (16 * processes)))
 
 
-def _work(args: tuple[_File, int]) -> tuple[tuple[str, str], _Result]:
-    f, batch_rows = args
-    return f.key, _inspect_file(f, batch_rows)
+def _work(args: tuple[_File, int, Entries]) -> tuple[_File, _Done | None]:
+    f, batch_rows, writer = args
+    return f, _inspect_file(f, batch_rows, writer)
 
 
-def _inspect_file(f: _File, batch_rows: int) -> _Result:
+def _inspect_file(f: _File, batch_rows: int, writer: Entries) -> _Done | None:
+    """Hash the file when its digest is not known yet, take its result from the cache when
+    there, else inspect it and store the result. None when the file cannot be read."""
+    content = None
+    size, sha = f.size, f.sha256
+    if sha is None:
+        try:
+            if f.size <= WHOLE_FILE_BYTES:
+                with open(f.path, "rb") as fh:
+                    content = fh.read()
+                size, sha = len(content), hashlib.sha256(content).hexdigest()
+            else:
+                size, sha = file_digest(f.path)
+        except OSError:
+            return None
+        cached = _cached(writer.get(sha, f.options))
+        if cached is not None:
+            return _Done(size, sha, cached, True)
+    result = _inspect(f, batch_rows, content)
+    writer.put(sha, f.options, _result_dict(result))
+    return _Done(size, sha, result, False)
+
+
+def _inspect(f: _File, batch_rows: int, content: bytes | None) -> _Result:
     from .. import tables
 
     if f.role == "description":
         return None, None, None
     try:
-        fmt = tables.sniff_format(f.path)
+        fmt = "parquet" if content is not None and content[:4] == b"PAR1" else \
+            tables.sniff_format(f.path)
     except TableError as exc:
         return None, None, Issue(exc.code, str(exc))
     except OSError:
@@ -172,7 +261,7 @@ def _inspect_file(f: _File, batch_rows: int) -> _Result:
         return None, None, None
     try:
         ts = inspect_table(f.path, table=f.table, roles=f.roles, null_values=f.null_values,
-                           batch_rows=batch_rows)
+                           batch_rows=batch_rows, content=content)
     except TableError as exc:
         return fmt, None, Issue(exc.code, str(exc))
     except OSError as exc:
@@ -182,21 +271,27 @@ def _inspect_file(f: _File, batch_rows: int) -> _Result:
 
 def _result_dict(result: _Result) -> dict[str, Any]:
     fmt, ts, err = result
-    return {"format": fmt, "table": ts.to_dict() if ts else None,
-            "error": err.to_dict() if err else None}
+    table = ts.to_dict() if isinstance(ts, TableSummary) else ts
+    return {"format": fmt, "table": table, "error": err.to_dict() if err else None}
 
 
-def _cached(cache: InspectCache, f: _File) -> _Result | None:
-    data = cache.get(*f.key)
+def _cached(data: dict[str, Any] | None) -> _Result | None:
+    """A cached result, its table left as the parsed JSON (see FileSummary.cached)."""
     if data is None:
         return None
-    try:
-        ts = TableSummary.from_dict(data["table"]) if data.get("table") else None
-        err = Issue.from_dict(data["error"]) if data.get("error") else None
-        fmt = data.get("format")
-        return (str(fmt) if fmt is not None else None), ts, err
-    except (KeyError, TypeError, ValueError, AttributeError):
+    table = data.get("table") or None
+    if table is not None and not (isinstance(table, dict) and _TABLE_KEYS.issubset(table)
+                                  and isinstance(table["columns"], list)):
         return None  # a damaged entry: inspect again
+    try:
+        err = Issue.from_dict(data["error"]) if data.get("error") else None
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+    fmt = data.get("format")
+    return (str(fmt) if fmt is not None else None), table, err
+
+
+_TABLE_KEYS = frozenset({"format", "num_rows", "columns"})
 
 
 def _unpack(product: Any) -> tuple[Path, dict[str, Any], str]:

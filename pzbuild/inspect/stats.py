@@ -64,6 +64,8 @@ class ColumnStats:
 
     def to_dict(self) -> dict[str, Any]:
         out = {k: v for k, v in self.__dict__.items() if v is not None}
+        if self.top is not None:  # lists, as JSON gives them back (see FileSummary.cached)
+            out["top"] = [[v, c] for v, c in self.top]
         for k in ("min", "max", "mean", "std"):  # sums of huge values overflow; JSON has no inf
             v = out.get(k)
             if isinstance(v, float) and not math.isfinite(v):
@@ -278,6 +280,53 @@ def quantiles_of(samples: list[np.ndarray]) -> list[np.ndarray]:
     return out
 
 
+def exact_dtype(dtype: np.dtype) -> np.dtype | None:
+    """The dtype that a column of ``dtype`` is sorted in for its quantiles (see
+    :func:`quantiles_padded`): one that holds its values exactly and that numpy sorts faster
+    than it partitions float64 (the order statistics, and so the quantiles, are the same);
+    None for float64 and 64-bit integers, whose quantiles come from :func:`quantiles_2d`."""
+    if dtype.kind == "f" and dtype.itemsize <= 4:
+        return np.dtype(np.float32)
+    if dtype.kind in "iu" and dtype.itemsize <= 2 and not (dtype.kind == "u"
+                                                           and dtype.itemsize == 2):
+        return np.dtype(np.int16)
+    if dtype.kind in "iu" and dtype.itemsize <= 4 and not (dtype.kind == "u"
+                                                           and dtype.itemsize == 4):
+        return np.dtype(np.int32)
+    return None
+
+
+def quantiles_padded(block: np.ndarray, valid: np.ndarray | None, rows: list[int],
+                     sizes: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """The quantiles of the valid values of some rows of ``block`` (float64 values that
+    ``dtype`` holds exactly, see :func:`exact_dtype`), ``sizes`` of them per row; NaN for a
+    row without any. One sort for all the rows: the missing entries are replaced by the
+    largest value of ``dtype``, so each row's valid values come first, in order."""
+    if block.shape[1] == 0:
+        return np.full((len(rows), len(QUANTILES)), np.nan)
+    sub = block[rows]
+    if valid is not None:
+        top = np.inf if dtype.kind == "f" else float(np.iinfo(dtype).max)
+        sub = np.where(valid[rows], sub, top)
+    ordered = np.sort(sub.astype(dtype), axis=1)
+    n = np.maximum(sizes, 1)[:, None]
+    pos = _LEVELS[None, :] * (n - 1)
+    lo = np.floor(pos).astype(np.intp)
+    hi = np.minimum(lo + 1, n - 1)
+    a = np.take_along_axis(ordered, lo, axis=1).astype(np.float64)
+    b = np.take_along_axis(ordered, hi, axis=1).astype(np.float64)
+    out = _lerp(a, b, pos - lo)
+    out[sizes == 0] = np.nan
+    return out
+
+
+def _lerp(a: np.ndarray, b: np.ndarray, t: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore", invalid="ignore"):
+        # numpy's _lerp: exact at both ends, monotonic in t
+        diff = b - a
+        return np.where(t >= 0.5, b - diff * (1 - t), a + diff * t)
+
+
 def quantiles_2d(block: np.ndarray) -> np.ndarray:
     """The quantiles of each row of ``block`` (valid values only, at least one per row), which
     is partly sorted in place."""
@@ -297,10 +346,7 @@ def quantiles_2d(block: np.ndarray) -> np.ndarray:
     if inside.any():
         after[:, inside] = np.minimum.reduceat(block, starts[inside], axis=1)
     b = after[:, np.searchsorted(kth, lo)]
-    with np.errstate(over="ignore", invalid="ignore"):
-        # numpy's _lerp: exact at both ends, monotonic in t
-        diff = b - a
-        return np.where(t >= 0.5, b - diff * (1 - t), a + diff * t)
+    return _lerp(a, b, t)
 
 
 def _scalar(x: Any) -> float | int | None:

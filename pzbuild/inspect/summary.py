@@ -105,22 +105,52 @@ class TableSummary:
             notes=[str(n) for n in data.get("notes") or []])
 
 
-@dataclass
 class FileSummary:
-    """A file of a product: always its size and SHA-256; its table when it reads as one."""
+    """A file of a product: always its size and SHA-256; its table when it reads as one.
 
-    path: str  # relative to the product folder
-    role: str
-    size: int
-    sha256: str
-    format: str | None = None  # the table format when the file reads as a table
-    table: TableSummary | None = None
-    error: Issue | None = None  # why the file could not be read as a table
+    A summary taken from the cache (:meth:`cached`) keeps its table as the parsed JSON and
+    makes the TableSummary only when ``table`` is first read: the site writes the JSON as it
+    is (``to_dict``), so a warm build builds none of the thousands of column objects. What
+    ``to_dict`` returns may share that JSON: read it, do not change it.
+    """
+
+    __slots__ = ("path", "role", "size", "sha256", "format", "error", "_table", "_raw")
+
+    def __init__(self, path: str, role: str, size: int, sha256: str,
+                 format: str | None = None, table: TableSummary | None = None,
+                 error: Issue | None = None) -> None:
+        self.path = path  # relative to the product folder
+        self.role = role
+        self.size = size
+        self.sha256 = sha256
+        self.format = format  # the table format when the file reads as a table
+        self._table = table
+        self._raw: dict[str, Any] | None = None  # the table as cached, until it is needed
+        self.error = error  # why the file could not be read as a table
+
+    @classmethod
+    def cached(cls, path: str, role: str, size: int, sha256: str, format: str | None,
+               table: dict[str, Any] | None, error: Issue | None) -> FileSummary:
+        """A summary whose table (``TableSummary.to_dict()`` as cached) is made when read."""
+        out = cls(path, role, size, sha256, format, None, error)
+        out._raw = table
+        return out
+
+    @property
+    def table(self) -> TableSummary | None:
+        if self._raw is not None:
+            self._table, self._raw = TableSummary.from_dict(self._raw), None
+        return self._table
+
+    @table.setter
+    def table(self, value: TableSummary | None) -> None:
+        self._table, self._raw = value, None
 
     def to_dict(self) -> dict[str, Any]:
+        table = self._raw if self._raw is not None else (
+            self._table.to_dict() if self._table else None)
         return {"path": self.path, "role": self.role, "size": self.size,
-                "sha256": self.sha256, "format": self.format,
-                "table": self.table.to_dict() if self.table else None,
+                "sha256": self.sha256, "format": self.format, "table": table,
                 "error": self.error.to_dict() if self.error else None}
 
     @classmethod
@@ -129,6 +159,18 @@ class FileSummary:
                    sha256=str(data["sha256"]), format=data.get("format"),
                    table=TableSummary.from_dict(data["table"]) if data.get("table") else None,
                    error=Issue.from_dict(data["error"]) if data.get("error") else None)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, FileSummary):
+            return NotImplemented
+        return self.to_dict() == other.to_dict()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (f"FileSummary(path={self.path!r}, role={self.role!r}, size={self.size}, "
+                f"sha256={self.sha256!r}, format={self.format!r}, table={self.table!r}, "
+                f"error={self.error!r})")
 
 
 @dataclass
@@ -167,11 +209,15 @@ def file_digest(path: str | os.PathLike[str]) -> tuple[int, str]:
 
 def inspect_table(path: str | os.PathLike[str], *, table: str | None = None,
                   roles: dict[str, str] | None = None, null_values: list[Any] | None = None,
-                  batch_rows: int = DEFAULT_BATCH_ROWS) -> TableSummary:
-    """Read a table once and summarise it. Raises TableError when it cannot be read."""
+                  batch_rows: int = DEFAULT_BATCH_ROWS,
+                  content: bytes | None = None) -> TableSummary:
+    """Read a table once and summarise it. Raises TableError when it cannot be read.
+    ``content``: the file's bytes when they are already in memory (see
+    :func:`pzbuild.tables.open_table`)."""
     from .. import tables
 
-    source = tables.open_table(Path(path), table)
+    source = (tables.open_table(Path(path), table) if content is None
+              else tables.open_table(Path(path), table, content=content))
     try:
         return _Pass(source, roles or {}, Sentinels(null_values or ())).run(batch_rows)
     finally:

@@ -64,9 +64,12 @@ def is_tabular_format(fmt: str | None) -> bool:
     return fmt in TABULAR_FORMATS
 
 
-def open_table(path: Path, table: str | None = None) -> TableSource:
+def open_table(path: Path, table: str | None = None, *,
+               content: bytes | None = None) -> TableSource:
     """Open the table in ``path``; ``table`` picks an HDF5 group or pandas key, a FITS HDU
-    (name or number), a VOTable TABLE or a HATS collection's catalog.
+    (name or number), a VOTable TABLE or a HATS collection's catalog. ``content``, the
+    file's bytes when the caller holds them already, saves reading a Parquet file again
+    (other formats read ``path``).
 
     The source's ``warnings`` holds ("T606", message) when the file's extension names another
     format than its content. Raises :class:`~pzbuild.errors.TableError` with code T601 (not a
@@ -76,6 +79,14 @@ def open_table(path: Path, table: str | None = None) -> TableSource:
     from .sniff import describe_opaque, extension_warning
 
     path = Path(path)
+    if content is not None and content[:4] == b"PAR1":
+        from .parquet import ParquetSource
+
+        source: TableSource = ParquetSource(path, content)
+        warning = extension_warning(path, "parquet")
+        if warning is not None:
+            source.warnings.append(warning)
+        return source
     if not path.exists():
         raise TableError(f"there is no file '{path.name}'", "T601")
     if path.is_dir():

@@ -12,6 +12,8 @@ import re
 from typing import Any
 
 import numpy as np
+import pyarrow as pa  # this module serves the Parquet reader alone, imported when it is used
+import pyarrow.compute as pc
 
 from ._common import as_text
 from .base import Batch, ColumnInfo
@@ -20,9 +22,19 @@ _PANDAS_INDEX = re.compile(r"^__index_level_\d+__$")
 
 
 def _numpy_dtype(t: Any, nullable: bool) -> tuple[str, tuple[int, ...]]:
-    """The ColumnInfo dtype and per-row shape of an Arrow type."""
-    import pyarrow as pa
+    """The ColumnInfo dtype and per-row shape of an Arrow type (remembered: a catalog's
+    tables share a handful of types, and working one out costs tens of microseconds)."""
+    key = (t, nullable)
+    found = _DTYPES.get(key)
+    if found is None:
+        found = _DTYPES[key] = _work_out_dtype(t, nullable)
+    return found
 
+
+_DTYPES: dict[tuple[Any, bool], tuple[str, tuple[int, ...]]] = {}
+
+
+def _work_out_dtype(t: Any, nullable: bool) -> tuple[str, tuple[int, ...]]:
     if pa.types.is_dictionary(t):
         return _numpy_dtype(t.value_type, nullable)
     if pa.types.is_integer(t):
@@ -51,10 +63,12 @@ def _numpy_dtype(t: Any, nullable: bool) -> tuple[str, tuple[int, ...]]:
 
 def _to_numpy(arr: Any, col: ColumnInfo) -> np.ndarray:
     """One Arrow array as the numpy array that ``col`` announces."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     t = arr.type
+    if col.dtype == "str":
+        value_type = t.value_type if pa.types.is_dictionary(t) else t
+        if (pa.types.is_string(value_type) or pa.types.is_large_string(value_type)) and (
+                value_type is not t or _few_values(arr)):
+            return _text_by_dictionary(arr if value_type is not t else arr.dictionary_encode())
     if pa.types.is_dictionary(t):
         arr = arr.dictionary_decode()
         t = arr.type
@@ -78,6 +92,30 @@ def _to_numpy(arr: Any, col: ColumnInfo) -> np.ndarray:
         arr = arr.cast(pa.float64())
     values = arr.to_numpy(zero_copy_only=False)
     return np.asarray(values, dtype=col.dtype)
+
+
+#: A text column whose first PROBE_ROWS rows hold fewer than PROBE_DISTINCT values is taken
+#: for a categorical one (survey names, flags): see _text_by_dictionary.
+PROBE_ROWS = 1024
+PROBE_DISTINCT = 256
+
+
+def _few_values(arr: Any) -> bool:
+    return len(arr) > PROBE_ROWS and pc.count_distinct(
+        arr.slice(0, PROBE_ROWS), mode="all").as_py() < PROBE_DISTINCT
+
+
+def _text_by_dictionary(arr: Any) -> np.ndarray:
+    """A dictionary-encoded text column as an object array (None for nulls) whose cells are
+    the few str objects of the dictionary, shared: a str made per row costs far more, and
+    counting shared strs is quicker too (their hashes are computed once)."""
+    words = np.empty(len(arr.dictionary) + 1, dtype=object)
+    words[:-1] = arr.dictionary.to_numpy(zero_copy_only=False)
+    words[-1] = None
+    indices = arr.indices
+    if indices.null_count:
+        indices = pc.fill_null(indices, len(arr.dictionary))
+    return words[indices.to_numpy()]
 
 
 def null_columns(metadatas: list[Any]) -> set[str]:

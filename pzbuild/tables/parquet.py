@@ -1,7 +1,8 @@
 """Parquet files, partitioned Parquet datasets and HATS catalogs, read batch by batch.
 
-A single file is read a row group at a time when its row groups are small (at most
-``WHOLE_GROUP_BYTES`` uncompressed, the usual case: fewer, larger reads), else streamed with
+A single file is opened once (from its bytes when the caller read them already) and read a
+row group at a time when its row groups are small (at most ``WHOLE_GROUP_BYTES``
+uncompressed, the usual case), else streamed with
 ``pyarrow.parquet.ParquetFile.iter_batches`` so that memory stays bounded; a folder (a
 partitioned dataset, a HATS catalog or a HATS collection) with ``pyarrow.dataset``, one file
 after the other in a stable order. The leftover pandas index column ``__index_level_0__`` is
@@ -27,53 +28,58 @@ WHOLE_GROUP_BYTES = 32 << 20
 
 
 class ParquetSource(Source):
-    """One Parquet file."""
+    """One Parquet file, opened once: from ``content`` (its bytes) when given, else from
+    its path."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, content: bytes | None = None) -> None:
         super().__init__(path=path, format="parquet")
         import pyarrow as pa
         import pyarrow.parquet as pq
 
+        # pre_buffer (pyarrow's default) reads whole row groups ahead: for a file on disk it
+        # must be chosen before the footer tells how large they are, and a large one would
+        # then be held in memory whole; so a file on disk is read through a buffer of 1 MiB
+        # per column instead. Bytes in memory are only sliced by it (a little faster).
+        in_memory = content is not None
+        source = pa.BufferReader(content) if content is not None else path
         try:
-            with pq.ParquetFile(path) as pf:
-                md = pf.metadata
-                schema = pf.schema_arrow
+            self._file = pq.ParquetFile(source, pre_buffer=in_memory, buffer_size=1 << 20)
+            md = self._file.metadata
+            schema = self._file.schema_arrow
         except (pa.ArrowException, OSError) as exc:
             raise fail(f"the Parquet file is corrupt or truncated ({exc})") from exc
         elsewhere = next((rg.column(0).file_path for rg in map(md.row_group,
                                                                range(md.num_row_groups))
                           if rg.num_columns and rg.column(0).file_path), None)
         if elsewhere:
+            self.close()
             raise fail("the file is the summary (_metadata) of a Parquet dataset: its rows are "
                        f"in other files (e.g. '{elsewhere}'); read the dataset's folder instead")
         self.num_rows = md.num_rows
         self.columns = columns_of(schema, null_columns([md]))
         self._metadata = md
 
+    def close(self) -> None:
+        self._file.close()
+
     def iter_batches(self, batch_rows: int = DEFAULT_BATCH_ROWS) -> Iterator[Batch]:
         import pyarrow as pa
-        import pyarrow.parquet as pq
 
         check_batch_rows(batch_rows)
         names = [c.name for c in self.columns]
         md = self._metadata
-        whole = [md.row_group(i).total_byte_size <= WHOLE_GROUP_BYTES
-                 for i in range(md.num_row_groups)]
+        pf = self._file
         try:
-            # The footer is parsed once, in __init__. pre_buffer reads whole row groups
-            # ahead: only when they are all small, else memory would grow with the file.
-            with pq.ParquetFile(self.path, metadata=md, pre_buffer=all(whole),
-                                buffer_size=1 << 20) as pf:
-                for i, small in enumerate(whole):
-                    if small:
-                        group = pf.read_row_group(i, columns=names, use_threads=False)
-                        batches = group.to_batches(max_chunksize=batch_rows)
-                    else:
-                        batches = pf.iter_batches(batch_size=batch_rows, row_groups=[i],
-                                                  columns=names)
-                    for batch in batches:
-                        if batch.num_rows:
-                            yield convert(batch, self.columns)
+            for i in range(md.num_row_groups):
+                if md.row_group(i).total_byte_size <= WHOLE_GROUP_BYTES:
+                    group = pf.read_row_group(i, columns=names, use_threads=False)
+                    batches = group.to_batches(max_chunksize=batch_rows)
+                else:
+                    batches = pf.iter_batches(batch_size=batch_rows, row_groups=[i],
+                                              columns=names)
+                for batch in batches:
+                    if batch.num_rows:
+                        yield convert(batch, self.columns)
         except (pa.ArrowException, OSError) as exc:
             raise fail(f"the Parquet file cannot be read to the end ({exc})") from exc
 

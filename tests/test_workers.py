@@ -1,0 +1,62 @@
+"""pzbuild's worker processes start from scripts with no ``__main__`` guard (pzbuild/workers.py).
+
+multiprocessing's forkserver would otherwise run such a script again in every worker, which
+then starts workers of its own: a crash or a hang for a scientist who calls pzbuild at the top
+level of a script.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _run_script(tmp_path: Path, body: str) -> subprocess.CompletedProcess[str]:
+    script = tmp_path / "analysis.py"
+    script.write_text(textwrap.dedent(body), encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_a_pool_from_an_unguarded_script(tmp_path: Path) -> None:
+    done = _run_script(tmp_path, """
+        from concurrent.futures import ProcessPoolExecutor
+        from pzbuild.workers import context
+        print("top level ran")
+        with context().Pool(2) as pool:
+            print(sorted(pool.map(abs, [-3, -1, -2])))
+        with ProcessPoolExecutor(2, mp_context=context()) as ex:
+            print(list(ex.map(abs, [-4, -5])))
+    """)
+    assert done.returncode == 0, done.stderr
+    # the script ran once: the workers did not run it again
+    assert done.stdout.splitlines() == ["top level ran", "[1, 2, 3]", "[4, 5]"]
+
+
+def test_inspection_and_pages_in_workers_from_an_unguarded_script(tmp_path: Path) -> None:
+    products = REPO / "products"
+    if not any(products.rglob("product.yaml")):
+        pytest.skip("the example catalog (products/) is empty")
+    done = _run_script(tmp_path, f"""
+        from pathlib import Path
+        import yaml
+        from pzbuild.inspect import inspect_products
+        from pzbuild.inspect.product import MIN_PARALLEL
+
+        products = [(p.parent, yaml.safe_load(p.read_text()))
+                    for p in sorted(Path({str(products)!r}).rglob("product.yaml"))]
+        summaries = inspect_products(products, jobs=2)
+        tables = sum(1 for s in summaries for f in s.files if f.table is not None)
+        assert tables >= MIN_PARALLEL, tables  # enough to start workers
+        print("inspected", tables)
+    """)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("inspected ")
