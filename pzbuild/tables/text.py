@@ -9,7 +9,9 @@ comment anywhere.
 
 Opening reads the file once in chunks to settle each column's type over all rows (an integer
 column with a missing value further down becomes float64) and to count the rows; then
-:meth:`TextSource.iter_batches` reads it again, chunk by chunk, with those types.
+:meth:`TextSource.iter_batches` reads it again, chunk by chunk, with those types. A file of
+at most :data:`KEEP_BYTES` keeps the chunks of the first pass, and they are the batches when
+every chunk already has the types settled (the common case): the file is parsed once.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from .base import DEFAULT_BATCH_ROWS, Batch, ColumnInfo
 __all__ = ["Dialect", "TextSource", "open_text", "read_text_sample", "sniff_dialect"]
 
 _PARSER_ERROR = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+#: Files up to this size keep their parsed chunks from the first pass for iter_batches.
+KEEP_BYTES = 16 << 20
 
 
 def _merge_kind(old: str | None, new: str) -> str:
@@ -65,6 +69,7 @@ class TextSource(Source):
         self.names = dialect.names or [f"col{i + 1}" for i in range(dialect.n_fields)]
         self.notes.extend(dialect.notes)
         self._dtypes: dict[str, str] = {}
+        self._kept: list[Any] | None = None  # the first pass's chunks, when they will do
         self._scan()
 
     def _reader(self, batch_rows: int, dtypes: dict[str, Any] | None = None) -> Any:
@@ -112,11 +117,22 @@ class TextSource(Source):
         """One pass to settle the column types over all rows and to count the rows."""
         kinds: dict[str, str | None] = {name: None for name in self.names}
         rows = 0
+        try:
+            keep = self.path.stat().st_size <= KEEP_BYTES
+        except OSError:
+            keep = False
+        kept: list[Any] = []
+        uniform = True  # every chunk has the same kind of every column
         for chunk in self._chunks(DEFAULT_BATCH_ROWS):
             rows += len(chunk)
             for name in self.names:
-                kinds[name] = _merge_kind(kinds[name], _kind(chunk[name].dtype))
+                kind = _kind(chunk[name].dtype)
+                uniform = uniform and kinds[name] in (None, kind)
+                kinds[name] = _merge_kind(kinds[name], kind)
+            if keep and uniform:
+                kept.append(chunk)
         self._dtypes = {name: kind or "float64" for name, kind in kinds.items()}
+        self._kept = kept if keep and uniform and rows else None
         if rows == 0:  # a header and no rows: nothing says what the types are
             self._dtypes = {name: "str" for name in self.names}
         self.num_rows = rows
@@ -125,7 +141,11 @@ class TextSource(Source):
     def iter_batches(self, batch_rows: int = DEFAULT_BATCH_ROWS) -> Iterator[Batch]:
         check_batch_rows(batch_rows)
         read_as = {n: (object if k == "str" else k) for n, k in self._dtypes.items()}
-        for chunk in self._chunks(batch_rows, read_as):
+        chunks: Any = self._kept if batch_rows == DEFAULT_BATCH_ROWS else None
+        self._kept = None  # given once; a second pass reads the file again
+        if chunks is None:
+            chunks = self._chunks(batch_rows, read_as)
+        for chunk in chunks:
             if not len(chunk):
                 continue
             batch: Batch = {}
