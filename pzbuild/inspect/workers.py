@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from multiprocessing.pool import Pool
 
-#: What the workers need: the readers with numpy and pyarrow, and pandas (text columns).
+#: What the workers need: the readers with numpy and pyarrow, pandas (text columns), and
+#: the FITS, VOTable and HDF5 libraries (half a second to import, once here rather than in
+#: every worker of every pool).
 PRELOAD = ["pzbuild.inspect.product", "pzbuild.checks.columns", "pzbuild.tables.parquet",
-           "pyarrow.parquet", "pandas"]
+           "pyarrow.parquet", "pandas", "astropy.io.fits", "astropy.io.votable", "h5py"]
 
 
 def worker_pool(processes: int) -> Pool:
