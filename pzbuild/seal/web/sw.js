@@ -162,25 +162,8 @@ async function serveRange(st, entry, range) {
     }
     opts = { skip: range.start, length };
   }
-  const source = PZSeal.decryptStream(body.body, key, entry.blob, entry.size, cs, entry.path,
-    opts).getReader();
-  const firstPart = await source.read();  // verified before the answer goes out
-  const stream = new ReadableStream({
-    start(controller) {
-      if (firstPart.value) controller.enqueue(firstPart.value);
-      if (firstPart.done) controller.close();
-    },
-    async pull(controller) {
-      try {
-        const r = await source.read();
-        if (r.done) controller.close(); else controller.enqueue(r.value);
-      } catch (e) {
-        tell({ type: "integrity", path: entry.path, message: String(e.message || e) });
-        controller.error(e);
-      }
-    },
-    cancel(reason) { return source.cancel(reason); },
-  });
+  const stream = await checkedStream(PZSeal.decryptStream(body.body, key, entry.blob,
+    entry.size, cs, entry.path, opts), entry.path);
   const headers = headersFor(entry, length);
   headers.set("Content-Range", `bytes ${range.start}-${range.end}/${entry.size}`);
   return new Response(stream, { status: 206, headers });
@@ -297,10 +280,17 @@ async function serve(st, entry, head, status, anywhere) {
   }
   // Many chunks: the first is checked before answering, the rest stream; a later failure
   // errors the stream, so the reader gets a failed download, never altered bytes.
-  const source = PZSeal.decryptStream(resp.body, key, entry.blob, entry.size, cs, entry.path)
-    .getReader();
+  const body = await checkedStream(PZSeal.decryptStream(resp.body, key, entry.blob, entry.size,
+    cs, entry.path), entry.path);
+  return new Response(body, { status, headers: headersFor(entry, entry.size) });
+}
+
+/** The decrypted stream, its first part verified before it is answered with (a failure
+ * then is an error page); a later failure errors the stream and tells the pages. */
+async function checkedStream(decrypted, path) {
+  const source = decrypted.getReader();
   const first = await source.read();
-  const body = new ReadableStream({
+  return new ReadableStream({
     start(controller) {
       if (first.value) controller.enqueue(first.value);
       if (first.done) controller.close();
@@ -310,13 +300,12 @@ async function serve(st, entry, head, status, anywhere) {
         const r = await source.read();
         if (r.done) controller.close(); else controller.enqueue(r.value);
       } catch (e) {
-        tell({ type: "integrity", path: entry.path, message: String(e.message || e) });
+        tell({ type: "integrity", path, message: String(e.message || e) });
         controller.error(e);
       }
     },
     cancel(reason) { return source.cancel(reason); },
   });
-  return new Response(body, { status, headers: headersFor(entry, entry.size) });
 }
 
 /** The 404 page, served at any depth and from any path: the build wrote the site's root
