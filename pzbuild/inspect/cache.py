@@ -178,11 +178,6 @@ class InspectCache:
     def put(self, sha: str, options: str, result: dict[str, Any]) -> None:
         self.entries.put(sha, options, result)
 
-    def writer(self) -> Entries:
-        """The inspection results alone (no stat index, no states): small to send to the
-        worker processes, which read and write results there themselves."""
-        return self.entries
-
     def _write(self, path: Path, data: Any) -> None:
         self.entries.write(path, data)
 

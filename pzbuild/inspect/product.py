@@ -116,7 +116,7 @@ def _inspect_products(products: Iterable[Any], cache: InspectCache | None, jobs:
                 results[key] = cached
                 cache.hits += 1
     digests: dict[str, tuple[int, str] | None] = {}
-    writer = cache.writer()
+    writer = cache.entries  # small to send to workers, which read and write results there
     for f, done in _run(list(todo.values()), jobs or os.cpu_count() or 1, batch_rows, writer):
         if done is None:  # it could not be read: left out, as a missing file
             digests[str(f.path)] = None

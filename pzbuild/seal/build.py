@@ -197,7 +197,8 @@ def seal_site(plain_dir: Path, out_dir: Path, readers: list[Reader], *,
 
         def seal_one(rel: str, sealer: BlobSealer
                      ) -> tuple[FileEntry, int, set[str], KeptBlob | None]:
-            data, external, check = prepare(rel)
+            got = prepared.pop(rel, None)  # what the pass over kept blobs already read
+            data, external, check = got if got is not None else prepare(rel)
             src = os.path.join(plain_root, rel)
             entry, written = _seal_file(blobs, bid, rel, src, data, keys[klass[plan[rel]]],
                                         sealer)
@@ -219,21 +220,23 @@ def seal_site(plain_dir: Path, out_dir: Path, readers: list[Reader], *,
                 result.external.setdefault(url, []).append(rel)
 
         todo = list(plan)
+        prepared: dict[str, tuple[bytes | None, set[str], str | None]] = {}
         if keeper is not None and epoch.kept:
             # Unchanged files take the blob of the last build, here: the threads below
             # would spend more on handing out such small tasks than the tasks take.
             todo = []
             for rel in plan:
-                _, external, check = prepare(rel)
+                data, external, check = prepare(rel)
                 hit = keeper.reusable(rel, check or "", group_key(plan[rel]))
+                if hit is not None:
+                    kept, path = hit
+                    try:
+                        _link_or_copy(path, os.path.join(blobs, kept.blob))
+                    except FileNotFoundError:  # gone from the keep: seal it again
+                        hit = None
                 if hit is None:
                     todo.append(rel)
-                    continue
-                kept, path = hit
-                try:
-                    _link_or_copy(path, os.path.join(blobs, kept.blob))
-                except FileNotFoundError:  # gone from the keep: seal it again
-                    todo.append(rel)
+                    prepared[rel] = (data, external, check)
                     continue
                 entry = FileEntry(rel, kept.blob, kept.size, content_type(rel),
                                   klass[plan[rel]], is_download(rel))

@@ -52,9 +52,11 @@ def group_key(groups: frozenset[str] | None) -> GroupKey:
 
 
 def stamp_of(path: str | os.PathLike[str]) -> str:
-    """What tells an unchanged data file without reading it: size, mtime, inode, device."""
-    st = os.stat(path)
-    return f"stat:{st.st_size}:{st.st_mtime_ns}:{st.st_ino}:{st.st_dev}"
+    """What tells an unchanged data file without reading it: the inspection cache's stat
+    stamp (size, mtime, inode, device), as text."""
+    from ..inspect.cache import stat_stamp  # here: importing pzbuild.seal stays light
+
+    return "stat:" + ":".join(map(str, stat_stamp(os.stat(path))))
 
 
 def digest_of(data: bytes) -> str:
