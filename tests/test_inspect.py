@@ -6,6 +6,8 @@ import hashlib
 import json
 import os
 import pickle
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +28,7 @@ from pzbuild.inspect import (
     inspect_products,
     inspect_table,
 )
-from pzbuild.inspect.cache import CACHE_DIR
+from pzbuild.inspect.cache import CACHE_DIR, ENTRIES_DB, Entries
 
 from .conftest import shared_data
 
@@ -296,28 +298,111 @@ def test_cache_misses_when_options_change(product: tuple[Path, dict[str, Any]],
     assert calls == ["specz.parquet", "specz.parquet"]
 
 
+def _results_db(root: Path) -> sqlite3.Connection:
+    return sqlite3.connect(root / CACHE_DIR / ENTRIES_DB, isolation_level=None)
+
+
 def test_corrupt_cache_is_ignored_and_rewritten(product: tuple[Path, dict[str, Any]]) -> None:
     root = cache_root(product)
     with InspectCache(root) as cache:
         good = inspect_product(product, cache)
-    entries = sorted((root / CACHE_DIR / "inspect").rglob("*.json"))
-    assert len(entries) == 3
-    entries[0].write_text("{not json")
-    entries[1].write_text(json.dumps({"sha256": "x", "result": []}))
-    entries[2].write_bytes(b"\xff\x00")
+    with closing(_results_db(root)) as db:
+        keys = db.execute("SELECT sha256, options FROM results ORDER BY sha256").fetchall()
+        assert len(keys) == 3
+        for key, bad in zip(keys, [b"{not json", json.dumps([1, 2]).encode(), b"\xff\x00"],
+                            strict=True):
+            db.execute("UPDATE results SET result=? WHERE sha256=? AND options=?", (bad, *key))
     (root / CACHE_DIR / "stat-index.json").write_text("[1, 2")
     with InspectCache(root) as cache:
         again = inspect_product(product, cache)
     assert cache.misses == 3
     assert again.to_dict() == good.to_dict()
-    for e in entries:
-        json.loads(e.read_text())
+    with closing(_results_db(root)) as db:
+        for (text,) in db.execute("SELECT result FROM results"):
+            assert isinstance(json.loads(text), dict)
     with InspectCache(root) as cache:
         inspect_product(product, cache)
     assert cache.hits == 3
 
 
-def test_cache_entries_are_plain_json_and_no_temporary_file_stays(
+@pytest.mark.parametrize("damage", ["garbage", "truncated"])
+def test_damaged_results_database_is_made_again(product: tuple[Path, dict[str, Any]],
+                                                damage: str) -> None:
+    root = cache_root(product)
+    with InspectCache(root) as cache:
+        good = inspect_product(product, cache)
+    db_path = root / CACHE_DIR / ENTRIES_DB
+    if damage == "garbage":
+        db_path.write_bytes(b"this is not a database\n" * 200)
+    else:  # a header that promises pages the file does not hold
+        db_path.write_bytes(db_path.read_bytes()[:100] + b"\x00" * 4000)
+    with InspectCache(root) as cache:
+        again = inspect_product(product, cache)
+    assert again.to_dict() == good.to_dict()
+    assert cache.misses == 3
+    with InspectCache(root) as cache:  # the database was made anew and holds the results
+        inspect_product(product, cache)
+    assert cache.hits == 3
+
+
+def test_damaged_page_of_the_results_database(tmp_path: Path) -> None:
+    entries = Entries(tmp_path)
+    for i in range(40):
+        entries.put(f"{i:064x}", "o", {"i": i, "pad": "x" * 3000})
+    entries.close()
+    db_path = tmp_path / ENTRIES_DB
+    data = db_path.read_bytes()
+    size = int.from_bytes(data[16:18], "big")  # the page size, from the database header
+    db_path.write_bytes(data[:size] + b"\x07" * size + data[2 * size:])  # the table's root
+    entries = Entries(tmp_path)
+    assert entries.get(f"{5:064x}", "o") is None  # a miss, not an error
+    assert not db_path.exists()  # the damaged database is gone ...
+    entries.put(f"{5:064x}", "o", {"i": 5})
+    entries.close()
+    assert Entries(tmp_path).get(f"{5:064x}", "o") == {"i": 5}  # ... and made anew
+
+
+def _put_many(folder: str, who: int, barrier: Any) -> None:
+    entries = Entries(Path(folder))
+    barrier.wait()  # every process makes the database at the same moment
+    for i in range(20):
+        entries.put(f"{who:032x}{i:032x}", "o", {"who": who, "i": i})
+    entries.close()
+
+
+def test_processes_making_the_results_database_at_once(tmp_path: Path) -> None:
+    # SQLite refuses a second connection's switch to WAL at once instead of waiting: without
+    # the retry, about one round in three lost some process's results.
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    for round in range(25):
+        folder = tmp_path / str(round)
+        barrier = ctx.Barrier(4)
+        procs = [ctx.Process(target=_put_many, args=(str(folder), who, barrier))
+                 for who in range(4)]
+        for proc in procs:
+            proc.start()
+        for proc in procs:
+            proc.join(60)
+        assert [proc.exitcode for proc in procs] == [0] * 4
+        entries = Entries(folder)
+        for who in range(4):
+            for i in range(20):
+                assert entries.get(f"{who:032x}{i:032x}", "o") == {"who": who, "i": i}
+
+
+def test_unwritable_cache_folder_costs_time_only(product: tuple[Path, dict[str, Any]]) -> None:
+    root = cache_root(product)
+    (root / CACHE_DIR).write_text("a file where the cache folder should be")
+    with InspectCache(root) as cache:
+        s = inspect_product(product, cache)
+        cache.put("ab" * 32, "keys", {"n": 1})
+        assert cache.get("ab" * 32, "keys") is None
+    assert s.main is not None and s.main.table is not None
+
+
+def test_cache_results_are_json_rows_and_no_temporary_file_stays(
         product: tuple[Path, dict[str, Any]]) -> None:
     root = cache_root(product)
     with InspectCache(root) as cache:
@@ -326,11 +411,11 @@ def test_cache_entries_are_plain_json_and_no_temporary_file_stays(
         assert cache.get("ab" * 32, "keys") == {"n": {"1": "one"}, "x": [0.1, None, "NaN"]}
     files = [p for p in (root / CACHE_DIR).rglob("*") if p.is_file()]
     assert not [p for p in files if p.name.startswith(".tmp-")]
-    entries = [p for p in files if p.suffix == ".json" and p.parent.name != CACHE_DIR]
-    assert len(entries) == 4
-    for e in entries:
-        data = json.loads(e.read_text(encoding="utf-8"))
-        assert data["sha256"] == e.name.split(".")[0]
+    with closing(_results_db(root)) as db:
+        rows = db.execute("SELECT sha256, options, result FROM results").fetchall()
+    assert len(rows) == 4
+    for sha, options, text in rows:
+        assert len(sha) == 64 and options and isinstance(json.loads(text), dict)
     with InspectCache(root) as cache:
         with pytest.raises(TypeError):  # what JSON cannot hold is refused, as json.dumps does
             cache.put("cd" * 32, "keys", {"s": {1, 2}})
@@ -445,3 +530,17 @@ def test_inspection_leaves_the_garbage_collector_as_it_was(
         assert gc.isenabled() is enabled
     finally:
         gc.enable() if was else gc.disable()
+
+
+def test_sqlite_errors_are_told_apart_without_result_codes() -> None:
+    # Python 3.10's sqlite3 errors carry no result code: the message tells.
+    from pzbuild.inspect.cache import _code
+
+    assert _code(sqlite3.DatabaseError("file is not a database")) == 26
+    assert _code(sqlite3.OperationalError("database is locked")) == 5
+    assert _code(sqlite3.OperationalError("no such table: results")) is None
+    with closing(sqlite3.connect(":memory:")) as db:
+        try:
+            db.execute("SELECT * FROM nowhere")
+        except sqlite3.OperationalError as exc:
+            assert _code(exc) in (1, None)  # SQLITE_ERROR (3.11+), or no code

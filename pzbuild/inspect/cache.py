@@ -6,14 +6,14 @@ The cache lives in ``<catalog root>/.pzbuild-cache/`` (it ignores itself in git)
   file is not even hashed again (see :meth:`InspectCache.digest` for why that is enough);
 - ``<name>.json``: a small named state (:meth:`InspectCache.state`), read once and written
   once per run, for results kept per product rather than per content (validation's);
-- ``inspect/<sha[:2]>/<sha256>.<options>.json``: what inspecting a file gave, keyed by the
-  SHA-256 of its content and a hash of the inspection options (table, roles, null_values,
-  the file's role and extension, FORMAT_VERSION and the pzbuild version).
+- ``inspect.sqlite``: what inspecting a file gave, keyed by the SHA-256 of its content and
+  a hash of the inspection options (table, roles, null_values, the file's role and
+  extension, FORMAT_VERSION and the pzbuild version), as JSON (see :class:`Entries`).
 
-Every write goes to a temporary file first and is then renamed into place. An entry that
-cannot be read is ignored and written again; the cache never makes a build fail. Entries are
-encoded and decoded with orjson (several times faster than the standard json module, same
-JSON).
+The JSON files are written to a temporary file first and then renamed into place; the
+database's writes are transactions. An entry that cannot be read is ignored and written
+again; the cache never makes a build fail. Entries are encoded and decoded with orjson
+(several times faster than the standard json module, same JSON).
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ import hashlib
 import itertools
 import json
 import os
+import sqlite3
+import threading
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -39,6 +41,11 @@ FORMAT_VERSION = 1
 INDEX_FORMAT = 2
 #: A file changed less than this long ago may change again within the same mtime tick.
 RACY_SECONDS = 2.0
+#: The database of inspection results, in the cache folder, and the layout of its table.
+ENTRIES_DB = "inspect.sqlite"
+ENTRIES_LAYOUT = 1
+#: How long a write waits for another process's write to the results to end.
+BUSY_SECONDS = 30.0
 
 _tmp_names = itertools.count()
 
@@ -69,6 +76,7 @@ class InspectCache:
 
     def __exit__(self, *exc: object) -> None:
         self.save()
+        self.entries.close()
 
     # -- content digests -------------------------------------------------------------------
 
@@ -183,56 +191,143 @@ class InspectCache:
 
 
 class Entries:
-    """The inspection results of a cache, ``inspect/<sha[:2]>/<sha256>.<options>.json`` below
-    ``dir`` (None: nothing is kept). Safe to use from several processes at once: every write
-    goes to a temporary file of its own process first and is renamed into place."""
+    """The inspection results of a cache, in one SQLite database, ``inspect.sqlite`` in
+    ``dir`` (None: nothing is kept), keyed by the content's SHA-256 and the options key.
+
+    One database rather than a file per result: a cold inspection of a catalog makes
+    thousands of results, and creating that many small files cost a tenth of the inspection
+    (file creation on ext4, each one a journal entry), where a row costs tens of
+    microseconds. SQLite (the standard library's) also does what the files needed done by
+    hand: a write is atomic (a reader never sees half a result), and several processes
+    read and write at once (worker processes read, the main process writes many results
+    in one transaction; two pzbuild commands on one checkout): WAL mode, and a wait of up
+    to BUSY_SECONDS for another writer's lock.
+
+    Each process opens its own connection on first use (a worker gets only ``dir``); a
+    database that cannot be opened or read (damaged, locked too long, a read-only folder)
+    leaves the cache empty for this process: the cache never makes a build fail.
+    """
 
     def __init__(self, dir: Path | None) -> None:
         self.dir = dir
-        self._entries = str(dir / "inspect") if dir is not None else ""
-        self._made: set[Path] = set()  # folders known to exist
+        self._db: sqlite3.Connection | None = None
+        self._pid = 0  # the process that opened _db (a fork must open its own)
+        self._off = dir is None  # nothing to keep, or the database failed
+        self._lock = threading.Lock()
+        self._made = False  # dir is known to exist
 
     def __reduce__(self) -> tuple[type[Entries], tuple[Path | None]]:
-        return Entries, (self.dir,)  # what a worker gets: the folder, nothing it has seen
+        return Entries, (self.dir,)  # what a worker gets: the folder, no connection
 
-    def _entry_path(self, sha: str, options: str) -> str | None:
-        if not self._entries:
+    @property
+    def path(self) -> Path | None:
+        return self.dir / ENTRIES_DB if self.dir is not None else None
+
+    def _connect(self, create: bool) -> sqlite3.Connection | None:
+        """The connection of this process; None when there is no database (and ``create``
+        is false) or it cannot be used."""
+        if self._off:
             return None
-        return os.path.join(self._entries, sha[:2], f"{sha}.{options}.json")
-
-    def get(self, sha: str, options: str) -> dict[str, Any] | None:
-        path = self._entry_path(sha, options)
-        if path is None:
+        if self._db is not None and self._pid == os.getpid():
+            return self._db
+        path = self.path
+        assert path is not None
+        if not create and not path.is_file():
             return None
         try:
-            with open(path, "rb") as f:
-                data = orjson.loads(f.read())
-        except (OSError, ValueError):  # orjson.JSONDecodeError is a ValueError
+            if create:
+                self._ensure_dir()
+            try:
+                db = _open_db(path)
+            except sqlite3.DatabaseError as exc:
+                if _code(exc) not in _DAMAGED:
+                    raise
+                _remove_db(path)
+                db = _open_db(path)
+        except (sqlite3.Error, OSError):
+            self._off = True
             return None
-        if (not isinstance(data, dict) or data.get("sha256") != sha
-                or data.get("options") != options or not isinstance(data.get("result"), dict)):
+        self._db, self._pid = db, os.getpid()
+        return db
+
+    def _ensure_dir(self) -> None:
+        if self._made:
+            return
+        assert self.dir is not None
+        if not self.dir.is_dir():
+            self.dir.mkdir(parents=True, exist_ok=True)
+            (self.dir / ".gitignore").write_text("# made by pzbuild\n*\n", encoding="utf-8")
+        self._made = True
+
+    def get(self, sha: str, options: str) -> dict[str, Any] | None:
+        with self._lock:
+            db = self._connect(create=False)
+            if db is None:
+                return None
+            try:
+                row = db.execute("SELECT result FROM results WHERE sha256=? AND options=?",
+                                 (sha, options)).fetchone()
+            except sqlite3.Error as exc:
+                self._damaged(exc)
+                return None
+        if row is None:
             return None
-        result: dict[str, Any] = data["result"]
-        return result
+        try:
+            data = orjson.loads(row[0])
+        except (ValueError, TypeError):  # orjson.JSONDecodeError is a ValueError
+            return None
+        return data if isinstance(data, dict) else None
 
     def put(self, sha: str, options: str, result: dict[str, Any]) -> None:
-        path = self._entry_path(sha, options)
-        if path is not None:
-            self.write(Path(path), {"sha256": sha, "options": options, "result": result})
+        """Store ``result`` (a TypeError for what JSON cannot hold, as json.dumps)."""
+        self.put_many([(sha, options, encode_entry(result))])
+
+    def put_many(self, rows: list[tuple[str, str, bytes]]) -> None:
+        """Store results already encoded (:func:`encode_entry`): (sha256, options, JSON), in
+        one transaction."""
+        if self.dir is None or not rows:
+            return
+        with self._lock:
+            db = self._connect(create=True)
+            if db is None:
+                return
+            try:
+                with db:  # BEGIN ... COMMIT, or ROLLBACK on an error
+                    db.execute("BEGIN")
+                    db.executemany("INSERT OR REPLACE INTO results VALUES (?, ?, ?)", rows)
+            except sqlite3.Error as exc:
+                self._damaged(exc)  # a cache that cannot be written only costs time
+
+    def _damaged(self, exc: sqlite3.Error) -> None:
+        """After a failed read or write: a damaged database is removed, to be made anew by
+        the next write (it only held results, which are made again)."""
+        if _code(exc) in _DAMAGED and self.path is not None:
+            self._close()
+            try:
+                _remove_db(self.path)
+            except OSError:
+                self._off = True
+
+    def close(self) -> None:
+        with self._lock:
+            self._close()
+
+    def _close(self) -> None:
+        if self._db is not None and self._pid == os.getpid():
+            try:
+                self._db.close()
+            except sqlite3.Error:
+                pass
+        self._db = None
 
     def write(self, path: Path, data: Any) -> None:
         """Write ``data`` as JSON to ``path`` (inside ``dir``) through a temporary file."""
         assert self.dir is not None
         try:
-            if not self._made and not self.dir.is_dir():
-                self.dir.mkdir(parents=True, exist_ok=True)
-                (self.dir / ".gitignore").write_text("# made by pzbuild\n*\n", encoding="utf-8")
+            self._ensure_dir()
             text = _encode(data)
-            if path.parent not in self._made:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                self._made.add(path.parent)
-            # A name of this process alone (O_EXCL guards against leftovers): cheaper than
-            # mkstemp's random names, which cost a third of a small entry's write.
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # A name of this process alone (O_EXCL guards against leftovers).
             tmp = f"{path.parent}{os.sep}.tmp-{os.getpid()}-{next(_tmp_names)}.json"
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
             try:
@@ -250,6 +345,63 @@ class Entries:
             pass  # a cache that cannot be written only costs time
 
 
+#: SQLite's result codes for a file that is not a database or is a damaged one.
+_DAMAGED = {11, 26}  # SQLITE_CORRUPT, SQLITE_NOTADB
+#: ... and for a database that another connection holds.
+_BUSY = {5, 6}  # SQLITE_BUSY, SQLITE_LOCKED
+#: The same, told by their messages (Python 3.10 gives no result code).
+_MESSAGES = {"database disk image is malformed": 11, "file is not a database": 26,
+             "database is locked": 5, "database table is locked": 6}
+
+
+def _code(exc: sqlite3.Error) -> int | None:
+    """SQLite's primary result code of an error."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF  # extended codes carry the primary one in their low byte
+    return _MESSAGES.get(str(exc))
+
+
+def _remove_db(path: Path) -> None:
+    """Remove a results database that is not one, or a damaged one, with its WAL files."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def _open_db(path: Path) -> sqlite3.Connection:
+    """A connection to the results database at ``path``, made when missing."""
+    db = sqlite3.connect(path, timeout=BUSY_SECONDS, isolation_level=None,
+                         check_same_thread=False)
+    try:
+        deadline = time.monotonic() + BUSY_SECONDS
+        while db.execute("PRAGMA user_version").fetchone()[0] != ENTRIES_LAYOUT:
+            try:
+                _make_db(db)
+            except sqlite3.OperationalError as exc:
+                # Another process makes it at the same time: SQLite refuses a change of
+                # journal mode at once rather than waiting for it. Wait, then look again.
+                if (_code(exc) not in _BUSY
+                        or time.monotonic() > deadline):
+                    raise
+                time.sleep(0.01)
+        # No disk flushes: a crash of pzbuild loses nothing (WAL); one of the machine may lose
+        # the last results or damage the database, which is then made anew (see _DAMAGED):
+        # for a cache, that is cheaper than flushing at every checkpoint of a cold run.
+        db.execute("PRAGMA synchronous=OFF")
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
+def _make_db(db: sqlite3.Connection) -> None:
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("CREATE TABLE IF NOT EXISTS results (sha256 TEXT NOT NULL, "
+               "options TEXT NOT NULL, result BLOB NOT NULL, "
+               "PRIMARY KEY (sha256, options)) WITHOUT ROWID")
+    db.execute(f"PRAGMA user_version={ENTRIES_LAYOUT}")
+
+
 def stat_stamp(st: os.stat_result) -> list[int]:
     """What says a file is unchanged: size, mtime (ns), inode, device (no ctime: see
     :meth:`InspectCache.digest`)."""
@@ -260,6 +412,11 @@ def settled(st: os.stat_result) -> bool:
     """True when the file was last modified long enough ago that a later change within the
     same mtime tick cannot hide behind its stamp."""
     return time.time() - st.st_mtime_ns / 1e9 > RACY_SECONDS
+
+
+def encode_entry(result: dict[str, Any]) -> bytes:
+    """A result as the JSON that the cache stores (a TypeError for what JSON cannot hold)."""
+    return _encode(result)
 
 
 def _encode(data: Any) -> bytes:

@@ -17,6 +17,7 @@ calls per batch, whatever the number of columns:
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -79,26 +80,51 @@ class NumericBlock:
             lo, hi = block.min(axis=1), block.max(axis=1)
         need = ~(np.isfinite(lo) & np.isfinite(hi))
         sent = self._sentinels
+        hit = None  # the sentinels to look for in each column: those within its extremes
         if sent.shape[1]:
-            need |= ((sent >= lo[:, None]) & (sent <= hi[:, None])).any(axis=1)
+            hit = (sent >= lo[:, None]) & (sent <= hi[:, None])
+            hit[need] = True  # NaN extremes bracket nothing: every sentinel then
+            need |= hit.any(axis=1)
         if masked is not None:
             need |= masked.any(axis=1)
         valid = None
         nb = np.full(len(self.names), n, dtype=np.int64)
         with np.errstate(invalid="ignore", over="ignore"):  # fill values near 1e308 exist
-            mean_b = block.mean(axis=1)
+            if need.all():
+                mean_b = np.empty(len(self.names))
+                m2_b = np.empty(len(self.names))
+            else:
+                # The columns without missing values: mean, then M2 from the deviations.
+                clean = ~need
+                if need.any():
+                    d = block[clean]  # a copy, made the deviations in place
+                    mean_c = d.mean(axis=1)
+                    np.subtract(d, mean_c[:, None], out=d)
+                else:
+                    mean_c = block.mean(axis=1)
+                    d = block - mean_c[:, None]
+                np.multiply(d, d, out=d)
+                mean_b = np.empty(len(self.names))
+                m2_b = np.empty(len(self.names))
+                mean_b[clean], m2_b[clean] = mean_c, d.sum(axis=1)
             if need.any():
-                # Again, for the columns with missing values only, leaving those out.
-                valid, ok, sub = self._validity(block, masked, need)
-                nb[need] = ok.sum(axis=1)
-                lo[need] = np.where(ok, sub, np.inf).min(axis=1)
-                hi[need] = np.where(ok, sub, -np.inf).max(axis=1)
-                mean_b[need] = np.where(ok, sub, 0.0).sum(axis=1) / np.maximum(nb[need], 1)
-            d = block - mean_b[:, None]
-            if valid is not None:
-                d[~valid] = 0.0
-            np.multiply(d, d, out=d)
-            m2_b = d.sum(axis=1)
+                # The columns with missing values, those left out: their valid values'
+                # count, extremes, mean and M2, in a copy where the missing entries are
+                # NaN (for fmin/fmax, which skip NaN), then 0 (for the sums).
+                valid, ok, sub = self._validity(block, masked, need, hit)
+                bad = ~ok
+                nb[need] = n - np.count_nonzero(bad, axis=1)
+                np.copyto(sub, np.nan, where=bad)
+                lo_n, hi_n = np.fmin.reduce(sub, axis=1), np.fmax.reduce(sub, axis=1)
+                none = nb[need] == 0
+                lo_n[none], hi_n[none] = np.inf, -np.inf
+                lo[need], hi[need] = lo_n, hi_n
+                np.copyto(sub, 0.0, where=bad)
+                mean_n = sub.sum(axis=1) / np.maximum(nb[need], 1)
+                np.subtract(sub, mean_n[:, None], out=sub)
+                np.copyto(sub, 0.0, where=bad)
+                np.multiply(sub, sub, out=sub)
+                mean_b[need], m2_b[need] = mean_n, sub.sum(axis=1)
             self._merge(nb, mean_b, m2_b)
         np.minimum(self.lo, lo, out=self.lo)
         np.maximum(self.hi, hi, out=self.hi)
@@ -140,16 +166,22 @@ class NumericBlock:
         out = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce")
         return out.to_numpy(dtype=np.float64, na_value=np.nan)
 
-    def _validity(self, block: np.ndarray, masked: np.ndarray | None, need: np.ndarray
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _validity(self, block: np.ndarray, masked: np.ndarray | None, need: np.ndarray,
+                  hit: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Which entries are valid, computed for the columns that ``need`` it only; and,
-        for those columns, their validity and values."""
+        for those columns, their validity and a copy of their values. ``hit`` says which
+        sentinels lie within each column's extremes (the others cannot occur in it)."""
         valid = np.ones(block.shape, dtype=bool)
-        sub = block[need]
+        sub = block.take(np.flatnonzero(need), axis=0)  # a copy, quicker than block[need]
         ok = np.isfinite(sub)
-        sent = self._sentinels[need]
-        for j in range(sent.shape[1]):  # a NaN sentinel (not for this column) equals nothing
-            ok &= sub != sent[:, j: j + 1]
+        if hit is not None:
+            sent, hit = self._sentinels[need], hit[need]
+            for j in range(sent.shape[1]):
+                rows = np.flatnonzero(hit[:, j])
+                if len(rows) == len(sent):
+                    ok &= sub != sent[:, j: j + 1]
+                elif len(rows):
+                    ok[rows] &= sub[rows] != sent[rows, j: j + 1]
         if masked is not None:
             ok &= ~masked[need]
         valid[need] = ok
@@ -185,8 +217,9 @@ class NumericBlock:
             idx = rows.below(self._threshold)
             if not len(idx):
                 return
-            block, keys = block[:, idx], rows.keys[idx]
-            valid = valid[:, idx] if valid is not None else None
+            # take: a third quicker than fancy indexing of the columns
+            block, keys = block.take(idx, axis=1), rows.keys[idx]
+            valid = valid.take(idx, axis=1) if valid is not None else None
         else:
             keys = rows.keys
         self._blocks.append(block)
@@ -202,8 +235,8 @@ class NumericBlock:
         block, valid, keys = self._joined()
         if len(keys) > self.sample_size:
             keep = np.argpartition(keys, self.sample_size - 1)[: self.sample_size]
-            block, keys = block[:, keep], keys[keep]
-            valid = valid[:, keep] if valid is not None else None
+            block, keys = block.take(keep, axis=1), keys[keep]
+            valid = valid.take(keep, axis=1) if valid is not None else None
             self._threshold = float(keys.max())
             self._bottom_k = True
         self._blocks, self._masks, self._keys, self._held = [block], [valid], [keys], len(keys)
@@ -289,10 +322,15 @@ _QUANTILE_NAMES = [f"p{q}" for q in QUANTILES]
 
 def _sentinel_matrix(dtypes: list[np.dtype], sentinels: Sentinels) -> np.ndarray:
     """columns x sentinels, as float64 values of each column's dtype; NaN where a sentinel
-    cannot occur in a column (not an integer for an integer column, out of range)."""
-    out = np.full((len(dtypes), len(sentinels.numbers)), np.nan)
-    for i, dtype in enumerate(dtypes):
-        for j, value in enumerate(sentinels.numeric_for(dtype, keep_place=True)):
-            if value is not None:
-                out[i, j] = float(value)
-    return out
+    cannot occur in a column (not an integer for an integer column, out of range). A row
+    per dtype is worked out once: a catalog's tables share a few dtypes and sentinels."""
+    rows = [_sentinel_row(d, tuple(sentinels.numbers)) for d in dtypes]
+    if not rows:
+        return np.empty((0, len(sentinels.numbers)))
+    return np.array(rows, dtype=np.float64).reshape(len(dtypes), len(sentinels.numbers))
+
+
+@functools.lru_cache(maxsize=1024)
+def _sentinel_row(dtype: np.dtype, numbers: tuple[float, ...]) -> tuple[float, ...]:
+    found = Sentinels(numbers).numeric_for(dtype, keep_place=True)
+    return tuple(math.nan if v is None else float(v) for v in found)

@@ -7,8 +7,9 @@ inspection options are unchanged; otherwise the table is read once and the resul
 
 A file whose stat stamp the cache's index knows is not read at all. One it does not know is
 hashed where it is inspected, in the worker process, from the same bytes the reader then
-parses (files up to WHOLE_FILE_BYTES are read into memory once), and the worker stores what
-it found in the cache: the main process only gathers the results.
+parses (files up to WHOLE_FILE_BYTES are read into memory once), and the worker sends back
+what it found as the JSON of a cache entry, which the main process stores, many entries in
+one transaction.
 """
 
 from __future__ import annotations
@@ -21,9 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from ..errors import TableError
 from ..tables.base import DEFAULT_BATCH_ROWS
-from .cache import Entries, InspectCache, options_key
+from .cache import Entries, InspectCache, encode_entry, options_key
 from .quiet_gc import paused_gc
 from .summary import (
     FileSummary,
@@ -42,6 +45,8 @@ MIN_PARALLEL = 8
 
 #: Files up to this size are read into memory once, to hash and to parse the same bytes.
 WHOLE_FILE_BYTES = 64 << 20
+#: New results are stored in the cache by this many at a time (one transaction each).
+STORE_EVERY = 256
 
 #: format, table (a TableSummary, or its dict as cached), error
 _Result = tuple[str | None, TableSummary | dict[str, Any] | None, Issue | None]
@@ -65,13 +70,25 @@ class _File:
 
 @dataclass(frozen=True)
 class _Done:
-    """What a worker gives back for a file: its digest and result, and whether the result
-    came from the cache (nothing was parsed)."""
+    """What inspecting a file gave: its digest and result, whether the result came from the
+    cache (nothing was parsed), and a new result as the JSON for the cache (``stored``),
+    which the main process writes, many at once. A worker process sends a new result as that
+    JSON alone (``result`` None): cheaper to send and to read back than the pickled summary,
+    and read back as a cached result is."""
 
     size: int
     sha256: str
-    result: _Result
+    result: _Result | None
     hit: bool
+    stored: bytes | None = None
+
+    def value(self) -> _Result:
+        if self.result is not None:
+            return self.result
+        found = _cached(orjson.loads(self.stored)) if self.stored is not None else None
+        if found is None:  # not what _result_dict makes
+            raise ValueError("a worker sent a result that does not read back")
+        return found
 
 
 def inspect_product(product: Any, cache: InspectCache | None = None, *,
@@ -116,8 +133,9 @@ def _inspect_products(products: Iterable[Any], cache: InspectCache | None, jobs:
                 results[key] = cached
                 cache.hits += 1
     digests: dict[str, tuple[int, str] | None] = {}
-    writer = cache.entries  # small to send to workers, which read and write results there
-    for f, done in _run(list(todo.values()), jobs or os.cpu_count() or 1, batch_rows, writer):
+    entries = cache.entries  # small to send to workers, which look results up there
+    new: list[tuple[str, str, bytes]] = []  # results to store, a transaction for many
+    for f, done in _run(list(todo.values()), jobs or os.cpu_count() or 1, batch_rows, entries):
         if done is None:  # it could not be read: left out, as a missing file
             digests[str(f.path)] = None
             continue
@@ -127,11 +145,17 @@ def _inspect_products(products: Iterable[Any], cache: InspectCache | None, jobs:
         key = (done.sha256, f.options)
         if key in results:
             continue  # the same content under another path, already done
-        results[key] = done.result
+        results[key] = done.value()
         if done.hit:
             cache.hits += 1
         else:
             cache.misses += 1
+        if done.stored is not None:
+            new.append((done.sha256, f.options, done.stored))
+            if len(new) >= STORE_EVERY:
+                entries.put_many(new)
+                new = []
+    entries.put_many(new)
     out = []
     for pid, files in plans:
         summaries = []
@@ -196,11 +220,11 @@ def _regular_file(folder: Path, rel: str, real_folder: list[str]) -> str | None:
     return path if stat.S_ISREG(st.st_mode) else None
 
 
-def _run(todo: list[_File], jobs: int, batch_rows: int, writer: Entries
+def _run(todo: list[_File], jobs: int, batch_rows: int, entries: Entries
          ) -> Iterator[tuple[_File, _Done | None]]:
     if jobs <= 1 or len(todo) < MIN_PARALLEL:
         for f in todo:
-            yield f, _inspect_file(f, batch_rows, writer)
+            yield f, _inspect_file(f, batch_rows, entries)
         return
     from .workers import worker_pool
 
@@ -210,18 +234,21 @@ def _run(todo: list[_File], jobs: int, batch_rows: int, writer: Entries
     todo = sorted(todo, key=lambda f: -f.size)
     processes = min(jobs, len(todo))
     with worker_pool(processes) as pool:
-        yield from pool.imap_unordered(_work, [(f, batch_rows, writer) for f in todo],
+        yield from pool.imap_unordered(_work, [(f, batch_rows, entries) for f in todo],
                                        chunksize=max(1, len(todo) // (16 * processes)))
 
 
 def _work(args: tuple[_File, int, Entries]) -> tuple[_File, _Done | None]:
-    f, batch_rows, writer = args
-    return f, _inspect_file(f, batch_rows, writer)
+    f, batch_rows, entries = args
+    with paused_gc():  # as in the main process (see inspect_products)
+        return f, _inspect_file(f, batch_rows, entries, as_json=True)
 
 
-def _inspect_file(f: _File, batch_rows: int, writer: Entries) -> _Done | None:
+def _inspect_file(f: _File, batch_rows: int, entries: Entries, *,
+                  as_json: bool = False) -> _Done | None:
     """Hash the file when its digest is not known yet, take its result from the cache when
-    there, else inspect it and store the result. None when the file cannot be read."""
+    there, else inspect it (the caller stores the result). None when the file cannot be
+    read."""
     content = None
     size, sha = f.size, f.sha256
     if sha is None:
@@ -234,12 +261,12 @@ def _inspect_file(f: _File, batch_rows: int, writer: Entries) -> _Done | None:
                 size, sha = file_digest(f.path)
         except OSError:
             return None
-        cached = _cached(writer.get(sha, f.options))
+        cached = _cached(entries.get(sha, f.options))
         if cached is not None:
             return _Done(size, sha, cached, True)
     result = _inspect(f, batch_rows, content)
-    writer.put(sha, f.options, _result_dict(result))
-    return _Done(size, sha, result, False)
+    stored = encode_entry(_result_dict(result))
+    return _Done(size, sha, None if as_json else result, False, stored)
 
 
 def _inspect(f: _File, batch_rows: int, content: bytes | None) -> _Result:

@@ -304,11 +304,14 @@ def quantiles_padded(block: np.ndarray, valid: np.ndarray | None, rows: list[int
     largest value of ``dtype``, so each row's valid values come first, in order."""
     if block.shape[1] == 0:
         return np.full((len(rows), len(QUANTILES)), np.nan)
-    sub = block[rows]
+    ordered = np.empty((len(rows), block.shape[1]), dtype=dtype)
+    with np.errstate(invalid="ignore"):  # NaN where a value is missing: replaced below
+        for j, i in enumerate(rows):  # cast row by row: no float64 copy of the rows first
+            ordered[j] = block[i]
     if valid is not None:
-        top = np.inf if dtype.kind == "f" else float(np.iinfo(dtype).max)
-        sub = np.where(valid[rows], sub, top)
-    ordered = np.sort(sub.astype(dtype), axis=1)
+        top = np.inf if dtype.kind == "f" else np.iinfo(dtype).max
+        np.copyto(ordered, dtype.type(top), where=~valid.take(rows, axis=0))
+    ordered.sort(axis=1)
     n = np.maximum(sizes, 1)[:, None]
     pos = _LEVELS[None, :] * (n - 1)
     lo = np.floor(pos).astype(np.intp)
