@@ -332,6 +332,7 @@ def test_sky_density_wraps_at_ra_zero() -> None:
     assert west - 0.05 < s.ra_edges[0] <= west and east < s.ra_edges[-1] < east + 0.5
     # Every RA bin is in the narrow field, none spans the empty rest of the sky.
     assert s.ra_edges[-1] - s.ra_edges[0] < 11
+    assert fill_sky(ra, dec, len(ra)) == s  # one batch, counted straight into the bins
     json.dumps(s.to_dict(), allow_nan=False)
     assert H.SkyDensity.from_dict(json.loads(json.dumps(s.to_dict()))) == s
 
@@ -343,6 +344,9 @@ def test_sky_density_coarsens_when_many_cells_are_occupied(
     ra, dec = rng.uniform(0, 360, 50_000), np.degrees(np.arcsin(rng.uniform(-1, 1, 50_000)))
     a, b = fill_sky(ra, dec, 3000), fill_sky(ra, dec, 50_000)
     assert a == b and a is not None and a.total == 50_000
+    # a first batch within the cap is kept row by row, then counted into cells as the next
+    # one comes: the same result
+    assert fill_sky(ra, dec, 1500) == a
     assert a.dec_edges[0] == -90 and a.dec_edges[-1] == 90
 
 

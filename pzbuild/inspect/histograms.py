@@ -172,6 +172,10 @@ class SkyGrid:
         self.counts = np.zeros(0, dtype=np.int64)
         self._pending: list[tuple[np.ndarray, np.ndarray]] = []
         self._pending_n = 0
+        # The cells of each row of the first batch, as they are: most tables are one batch,
+        # whose result is then counted straight into the shown bins (see result), without
+        # first finding the occupied cells (a sort of the batch).
+        self._first: tuple[np.ndarray, np.ndarray] | None = None
 
     def update(self, ra: np.ndarray, dec: np.ndarray) -> None:
         """Add valid (finite) positions in degrees; RA is taken modulo 360, Dec clipped."""
@@ -194,11 +198,23 @@ class SkyGrid:
         if shift:
             ira >>= shift
             idec >>= shift
+        self._unfold_first()
+        if not self.ids.size and not self._pending and len(ira) <= SKY_CELL_CAP:
+            self._first = ira, idec  # no more cells than the cap: the level stays
+            return
         ids, counts = _count_cells(ira, idec, 1 << self.level)
         self._pending.append((ids, counts))
         self._pending_n += len(ids)
         if self._pending_n >= 2 * max(len(self.ids), 1 << 16):
             self._merge()
+
+    def _unfold_first(self) -> None:
+        """The first batch's cells into the occupied cells, once a second batch comes."""
+        if self._first is not None:
+            ira, idec = self._first
+            self._first = None
+            self._pending.append(_count_cells(ira, idec, 1 << self.level))
+            self._pending_n += len(self._pending[-1][0])
 
     def _merge(self) -> None:
         if len(self._pending) == 1 and len(self.ids) == 0:
@@ -218,15 +234,24 @@ class SkyGrid:
                                                self.counts)
 
     def result(self, max_bins: int = SKY_BINS) -> SkyDensity | None:
-        self._merge()
-        if len(self.ids) == 0:
-            return None
+        if self._first is None:
+            self._merge()  # which may lower the level
         ndec, nra = 1 << self.level, 1 << (self.level + 1)
-        ira = self.ids >> self.level  # ids = ira * ndec + idec, ndec a power of two
-        idec = self.ids & (ndec - 1)
-        first = np.ones(len(ira), dtype=bool)
-        first[1:] = ira[1:] != ira[:-1]  # the ids are sorted, so ira is too
-        start = _ra_start(ira[first], nra)
+        weights: np.ndarray | None
+        if self._first is not None:  # one batch: its rows' cells, each counted once
+            ira, idec = self._first
+            occupied = np.zeros(nra, dtype=bool)
+            occupied[ira] = True
+            ra_cells, weights = np.flatnonzero(occupied), None
+        else:
+            if len(self.ids) == 0:
+                return None
+            ira = self.ids >> self.level  # ids = ira * ndec + idec, ndec a power of two
+            idec = self.ids & (ndec - 1)
+            first = np.ones(len(ira), dtype=bool)
+            first[1:] = ira[1:] != ira[:-1]  # the ids are sorted, so ira is too
+            ra_cells, weights = ira[first], self.counts
+        start = _ra_start(ra_cells, nra)
         ura = (ira - start) % nra
         dmin = int(idec.min())
         ura_span, dec_span = int(ura.max()) + 1, int(idec.max()) - dmin + 1
@@ -234,7 +259,7 @@ class SkyGrid:
         per_dec = max(1, math.ceil(dec_span / max_bins))
         n_ra, n_dec = math.ceil(ura_span / per_ra), math.ceil(dec_span / per_dec)
         flat = ((idec - dmin) // per_dec) * n_ra + ura // per_ra
-        grid = np.bincount(flat, weights=self.counts, minlength=n_ra * n_dec)
+        grid = np.bincount(flat, weights=weights, minlength=n_ra * n_dec)
         grid = np.rint(grid).astype(np.int64).reshape(n_dec, n_ra)
         ra_cell, dec_cell = 360.0 / nra, 180.0 / ndec
         wraps = start + ura_span > nra
