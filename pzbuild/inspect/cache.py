@@ -46,6 +46,9 @@ ENTRIES_DB = "inspect.sqlite"
 ENTRIES_LAYOUT = 1
 #: How long a write waits for another process's write to the results to end.
 BUSY_SECONDS = 30.0
+#: Reads of the results go through a memory map of the database up to this size: no system
+#: call per page (a result spans a few pages).
+MMAP_BYTES = 1 << 30
 
 _tmp_names = itertools.count()
 
@@ -388,6 +391,7 @@ def _open_db(path: Path) -> sqlite3.Connection:
         # the last results or damage the database, which is then made anew (see _DAMAGED):
         # for a cache, that is cheaper than flushing at every checkpoint of a cold run.
         db.execute("PRAGMA synchronous=OFF")
+        db.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
     except BaseException:
         db.close()
         raise
