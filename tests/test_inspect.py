@@ -462,8 +462,8 @@ def test_inspect_products_in_worker_processes(tmp_path: Path,
 
 def test_workers_hash_and_store_what_they_read(tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    # Files the stat index does not know are hashed in the workers, which also store the
-    # results; the next run takes digests from the index and results from the cache.
+    # Files the stat index does not know are hashed in the workers, whose results the main
+    # process stores; the next run takes digests from the index and results from the cache.
     monkeypatch.setattr("pzbuild.inspect.product.MIN_PARALLEL", 1)
     products = []
     for i in range(4):

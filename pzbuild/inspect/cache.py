@@ -190,7 +190,8 @@ class InspectCache:
         self.entries.put(sha, options, result)
 
     def _write(self, path: Path, data: Any) -> None:
-        self.entries.write(path, data)
+        assert self.dir is not None
+        _write_json(self.dir, path, data)
 
 
 class Entries:
@@ -238,8 +239,10 @@ class Entries:
         if not create and not path.is_file():
             return None
         try:
-            if create:
-                self._ensure_dir()
+            if create and not self._made:
+                assert self.dir is not None
+                _make_cache_dir(self.dir)
+                self._made = True
             try:
                 db = _open_db(path)
             except sqlite3.DatabaseError as exc:
@@ -252,15 +255,6 @@ class Entries:
             return None
         self._db, self._pid = db, os.getpid()
         return db
-
-    def _ensure_dir(self) -> None:
-        if self._made:
-            return
-        assert self.dir is not None
-        if not self.dir.is_dir():
-            self.dir.mkdir(parents=True, exist_ok=True)
-            (self.dir / ".gitignore").write_text("# made by pzbuild\n*\n", encoding="utf-8")
-        self._made = True
 
     def get(self, sha: str, options: str) -> dict[str, Any] | None:
         with self._lock:
@@ -322,30 +316,6 @@ class Entries:
             except sqlite3.Error:
                 pass
         self._db = None
-
-    def write(self, path: Path, data: Any) -> None:
-        """Write ``data`` as JSON to ``path`` (inside ``dir``) through a temporary file."""
-        assert self.dir is not None
-        try:
-            self._ensure_dir()
-            text = _encode(data)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            # A name of this process alone (O_EXCL guards against leftovers).
-            tmp = f"{path.parent}{os.sep}.tmp-{os.getpid()}-{next(_tmp_names)}.json"
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-            try:
-                try:
-                    view = memoryview(text)
-                    while view:
-                        view = view[os.write(fd, view):]
-                finally:
-                    os.close(fd)
-                os.replace(tmp, path)
-            except BaseException:
-                os.unlink(tmp)
-                raise
-        except (OSError, ValueError):
-            pass  # a cache that cannot be written only costs time
 
 
 #: SQLite's result codes for a file that is not a database or is a damaged one.
@@ -418,14 +388,42 @@ def settled(st: os.stat_result) -> bool:
     return time.time() - st.st_mtime_ns / 1e9 > RACY_SECONDS
 
 
-def encode_entry(result: dict[str, Any]) -> bytes:
-    """A result as the JSON that the cache stores (a TypeError for what JSON cannot hold)."""
-    return _encode(result)
+def _make_cache_dir(dir: Path) -> None:
+    """The cache folder, which git ignores, made when missing."""
+    if not dir.is_dir():
+        dir.mkdir(parents=True, exist_ok=True)
+        (dir / ".gitignore").write_text("# made by pzbuild\n*\n", encoding="utf-8")
 
 
-def _encode(data: Any) -> bytes:
-    """Compact JSON. orjson would write a NaN or an infinity as null; what is cached holds
-    none (summaries turn them into text, see :mod:`.preview` and ``ColumnStats.to_dict``)."""
+def _write_json(dir: Path, path: Path, data: Any) -> None:
+    """Write ``data`` as JSON to ``path`` (inside the cache folder ``dir``) through a
+    temporary file."""
+    try:
+        _make_cache_dir(dir)
+        text = encode_entry(data)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # A name of this process alone (O_EXCL guards against leftovers).
+        tmp = f"{path.parent}{os.sep}.tmp-{os.getpid()}-{next(_tmp_names)}.json"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        try:
+            try:
+                view = memoryview(text)
+                while view:
+                    view = view[os.write(fd, view):]
+            finally:
+                os.close(fd)
+            os.replace(tmp, path)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+    except (OSError, ValueError):
+        pass  # a cache that cannot be written only costs time
+
+
+def encode_entry(data: Any) -> bytes:
+    """Compact JSON, as the cache stores it (a TypeError for what JSON cannot hold, as
+    json.dumps). orjson would write a NaN or an infinity as null; what is cached holds none
+    (summaries turn them into text, see :mod:`.preview` and ``ColumnStats.to_dict``)."""
     try:
         return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS)
     except TypeError:  # what orjson does not take (sets, ...): the standard encoder decides

@@ -89,13 +89,11 @@ class NumericBlock:
             need |= masked.any(axis=1)
         valid = None
         nb = np.full(len(self.names), n, dtype=np.int64)
+        mean_b, m2_b = np.empty(len(self.names)), np.empty(len(self.names))
         with np.errstate(invalid="ignore", over="ignore"):  # fill values near 1e308 exist
-            if need.all():
-                mean_b = np.empty(len(self.names))
-                m2_b = np.empty(len(self.names))
-            else:
+            clean = ~need
+            if clean.any():
                 # The columns without missing values: mean, then M2 from the deviations.
-                clean = ~need
                 if need.any():
                     d = block[clean]  # a copy, made the deviations in place
                     mean_c = d.mean(axis=1)
@@ -104,8 +102,6 @@ class NumericBlock:
                     mean_c = block.mean(axis=1)
                     d = block - mean_c[:, None]
                 np.multiply(d, d, out=d)
-                mean_b = np.empty(len(self.names))
-                m2_b = np.empty(len(self.names))
                 mean_b[clean], m2_b[clean] = mean_c, d.sum(axis=1)
             if need.any():
                 # The columns with missing values, those left out: their valid values'
@@ -113,14 +109,15 @@ class NumericBlock:
                 # NaN (for fmin/fmax, which skip NaN), then 0 (for the sums).
                 valid, ok, sub = self._validity(block, masked, need, hit)
                 bad = ~ok
-                nb[need] = n - np.count_nonzero(bad, axis=1)
+                nb_n = n - np.count_nonzero(bad, axis=1)
+                nb[need] = nb_n
                 np.copyto(sub, np.nan, where=bad)
                 lo_n, hi_n = np.fmin.reduce(sub, axis=1), np.fmax.reduce(sub, axis=1)
-                none = nb[need] == 0
+                none = nb_n == 0
                 lo_n[none], hi_n[none] = np.inf, -np.inf
                 lo[need], hi[need] = lo_n, hi_n
                 np.copyto(sub, 0.0, where=bad)
-                mean_n = sub.sum(axis=1) / np.maximum(nb[need], 1)
+                mean_n = sub.sum(axis=1) / np.maximum(nb_n, 1)
                 np.subtract(sub, mean_n[:, None], out=sub)
                 np.copyto(sub, 0.0, where=bad)
                 np.multiply(sub, sub, out=sub)
