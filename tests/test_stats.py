@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from pzbuild.inspect import histograms as H
+from pzbuild.inspect import numeric as N
 from pzbuild.inspect.numeric import NumericBlock
 from pzbuild.inspect.stats import (
     QUANTILES,
@@ -350,6 +351,44 @@ def test_sky_density_coarsens_when_many_cells_are_occupied(
     assert a.dec_edges[0] == -90 and a.dec_edges[-1] == 90
 
 
+def test_sky_density_of_one_batch_the_same_by_sorting_or_marking_cells(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The occupied RA cells of a one-batch table come from a sort of its rows (few rows) or
+    # from marking every cell (many): the same density either way, and np.histogram2d's.
+    rng = np.random.default_rng(12)
+    for ra, dec in ((rng.uniform(150, 160, 300), rng.uniform(0, 5, 300)),
+                    (np.r_[rng.uniform(358, 360, 200), rng.uniform(0, 3, 200)],
+                     rng.uniform(-60, -50, 400)),
+                    (np.array([42.0]), np.array([-90.0]))):
+        found = []
+        for factor in (0, 1 << 20):  # never sort, always sort
+            monkeypatch.setattr(H, "SKY_SORT_FACTOR", factor)
+            found.append(fill_sky(ra, dec, len(ra)))
+        a, b = found
+        assert a == b and a is not None and a.total == len(ra)
+        edges = np.array(a.ra_edges) % 360 if a.ra_wraps else np.array(a.ra_edges)
+        if not a.ra_wraps:
+            flat = np.histogram2d(dec, ra, bins=[a.dec_edges, edges])[0]
+            assert flat.astype(int).tolist() == a.counts
+        assert fill_sky(ra, dec, max(1, len(ra) // 3)) == a  # through the cells of batches
+
+
+def test_z_histogram_level_search_starts_where_the_data_can_fit(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The level is searched from a lower bound worked out from the data's span: the same
+    # histograms as a search from level 0, for spans from a single value to 1e300.
+    rng = np.random.default_rng(13)
+    cases = [np.full(5, 0.25), np.array([0.0, 2.0 ** -20]), rng.uniform(0, 3, 2000),
+             rng.normal(1e6, 1e-3, 500), np.r_[rng.uniform(0, 1, 100), 1e300, -1e300],
+             rng.uniform(-4096, 4096, 3000), np.array([2.0 ** -20 * 8191, 0.0])]
+    for values in cases:
+        fast = fill_hist(values, 97)
+        with monkeypatch.context() as m:
+            m.setattr(H.FineHistogram, "_lowest_level", lambda self: 0)
+            slow = fill_hist(values, 97)
+        assert fast == slow and fast is not None and fast.total == len(values)
+
+
 def test_sky_clips_out_of_range_dec() -> None:
     s = fill_sky(np.array([10.0, 10.0, 10.5]), np.array([95.0, 1e300, -90.0]), 2)
     assert s is not None and s.total == 3
@@ -378,6 +417,31 @@ def test_quantiles_of_narrow_columns_equal_numpy(dtype: str) -> None:
         got = out[name].quantiles
         assert got is not None and list(got.values()) == list(want), name
         assert out[name].sample_size == len(clean)
+
+
+@pytest.mark.parametrize("n", [1, 2, 700, N.PADDED_WIDE, N.PADDED_WIDE + 1])
+def test_quantiles_of_wide_columns_with_holes_equal_numpy(n: int) -> None:
+    # float64 and int64 columns of a short sample with missing values are sorted together
+    # (padded), those of a longer one partitioned one by one: np.quantile's values either way.
+    rng = np.random.default_rng(n)
+    cols = {"a": rng.normal(size=n), "b": rng.integers(-10**15, 10**15, n),
+            "c": np.full(n, np.nan), "d": rng.lognormal(0, 2, n), "e": rng.normal(size=n)}
+    cols["a"][::5] = np.nan
+    cols["b"][1::4] = -99
+    cols["d"][::3] = np.inf
+    block = NumericBlock({k: v.dtype for k, v in cols.items()}, Sentinels([-99]), n)
+    block.update(cols, Rows(np.random.default_rng(SEED).random(n)))
+    out = block.results()
+    for name, values in cols.items():
+        wide = values.astype(np.float64)
+        clean = wide[np.isfinite(wide) & (wide != -99)]
+        got = out[name].quantiles
+        if len(clean) == 0:
+            assert got is None and out[name].missing == n
+            continue
+        want = np.quantile(clean, np.array(QUANTILES) / 100)
+        assert got is not None and list(got.values()) == list(want), name
+        assert out[name].sample_size == len(clean) and out[name].quantiles_exact
 
 
 def test_quantiles_padded_of_an_empty_sample_are_missing() -> None:

@@ -8,6 +8,7 @@ are added up into the few dozen bins that a page shows.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +23,9 @@ INT_SAFE = float(1 << 62)
 SKY_MAX_LEVEL = 15  # the finest sky cell: 180 / 2**15 deg of dec (20"), 360 / 2**16 of RA
 SKY_CELL_CAP = 1 << 18  # occupied fine sky cells at most: 64 per shown bin is plenty
 SKY_BINS = 64  # at most this many bins per axis in the result
+#: The occupied RA cells of a one-batch table are found by sorting its rows when there are
+#: fewer than 1/SKY_SORT_FACTOR of the RA cells, else by marking the cells (measured).
+SKY_SORT_FACTOR = 16
 
 
 @dataclass
@@ -100,13 +104,23 @@ class FineHistogram:
             return False
         return math.floor(self.hi / w) - math.floor(self.lo / w) < HIST_CAP
 
+    def _lowest_level(self) -> int:
+        """A level below which the data cannot fit (so the search starts there, not at 0):
+        with w = 2**(HIST_BASE_EXP + level), they span more than (hi - lo) / w - 1 bins."""
+        span = self.hi - self.lo
+        if not span > 0 or not math.isfinite(span):
+            return 0
+        # (hi - lo) / w - 1 >= HIST_CAP, i.e. no fit, while w <= span / (HIST_CAP + 1); one
+        # level less than that bound allows for rounding
+        return max(0, math.floor(math.log2(span / (HIST_CAP + 1))) - HIST_BASE_EXP - 1)
+
     def update(self, values: np.ndarray) -> None:
         """Add finite float64 values."""
         if len(values) == 0:
             return
         blo, bhi = float(values.min()), float(values.max())
         self.lo, self.hi = min(self.lo, blo), max(self.hi, bhi)
-        level = self.level
+        level = max(self.level, self._lowest_level())
         while not self._fits(level):
             level += 1
         if level != self.level:
@@ -193,7 +207,7 @@ class SkyGrid:
         if not -90.0 <= dec.min() <= dec.max() <= 90.0:
             dec = np.clip(dec, -90.0, 90.0)
         idec = ((dec + 90.0) * (ndec_max / 180.0)).astype(np.int64)
-        np.clip(idec, 0, ndec_max - 1, out=idec)
+        np.minimum(idec, ndec_max - 1, out=idec)  # Dec = 90; none is below 0 (Dec >= -90)
         shift = SKY_MAX_LEVEL - self.level
         if shift:
             ira >>= shift
@@ -240,9 +254,13 @@ class SkyGrid:
         weights: np.ndarray | None
         if self._first is not None:  # one batch: its rows' cells, each counted once
             ira, idec = self._first
-            occupied = np.zeros(nra, dtype=bool)
-            occupied[ira] = True
-            ra_cells, weights = np.flatnonzero(occupied), None
+            if SKY_SORT_FACTOR * len(ira) < nra:  # few rows: sorting them beats a scan
+                ra_cells = np.unique(ira)
+            else:
+                occupied = np.zeros(nra, dtype=bool)
+                occupied[ira] = True
+                ra_cells = np.flatnonzero(occupied)
+            weights = None
         else:
             if len(self.ids) == 0:
                 return None
@@ -260,14 +278,27 @@ class SkyGrid:
         n_ra, n_dec = math.ceil(ura_span / per_ra), math.ceil(dec_span / per_dec)
         flat = ((idec - dmin) // per_dec) * n_ra + ura // per_ra
         grid = np.bincount(flat, weights=weights, minlength=n_ra * n_dec)
-        grid = np.rint(grid).astype(np.int64).reshape(n_dec, n_ra)
+        if weights is not None:  # float sums of integer counts
+            grid = np.rint(grid).astype(np.int64)
+        grid = grid.reshape(n_dec, n_ra)
         ra_cell, dec_cell = 360.0 / nra, 180.0 / ndec
         wraps = start + ura_span > nra
         offset = -360.0 if wraps else 0.0
-        ra_edges = [(start + per_ra * i) * ra_cell + offset for i in range(n_ra + 1)]
-        dec_edges = [min(90.0, -90.0 + (dmin + per_dec * i) * dec_cell) for i in range(n_dec + 1)]
+        # The edges of cells i: integer cell numbers (exact) times the cell's size, the same
+        # float64 operations as element by element in Python.
+        ra_edges = ((start + per_ra * _range(n_ra + 1)) * ra_cell + offset).tolist()
+        dec_edges = np.minimum(90.0, -90.0 + (dmin + per_dec * _range(n_dec + 1)) * dec_cell
+                               ).tolist()
         return SkyDensity(self.ra_column, self.dec_column, ra_edges, dec_edges, grid.tolist(),
                           bool(wraps))
+
+
+@functools.lru_cache(maxsize=8)
+def _range(n: int) -> np.ndarray:
+    """0, 1, ..., n - 1 as int64 (read only: shared)."""
+    out = np.arange(n, dtype=np.int64)
+    out.flags.writeable = False
+    return out
 
 
 def _count_cells(ira: np.ndarray, idec: np.ndarray, ndec: int) -> tuple[np.ndarray, np.ndarray]:

@@ -14,6 +14,7 @@ depend on the batch size.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
@@ -316,8 +317,11 @@ def quantiles_padded(block: np.ndarray, valid: np.ndarray | None, rows: list[int
     pos = _LEVELS[None, :] * (n - 1)
     lo = np.floor(pos).astype(np.intp)
     hi = np.minimum(lo + 1, n - 1)
-    a = np.take_along_axis(ordered, lo, axis=1).astype(np.float64)
-    b = np.take_along_axis(ordered, hi, axis=1).astype(np.float64)
+    # each row's values at its ranks lo and hi (np.take_along_axis, without its checks)
+    start = (np.arange(len(rows), dtype=np.intp) * ordered.shape[1])[:, None]
+    flat = ordered.reshape(-1)
+    a = flat[start + lo].astype(np.float64)
+    b = flat[start + hi].astype(np.float64)
     out = _lerp(a, b, pos - lo)
     out[sizes == 0] = np.nan
     return out
@@ -333,23 +337,34 @@ def _lerp(a: np.ndarray, b: np.ndarray, t: np.ndarray) -> np.ndarray:
 def quantiles_2d(block: np.ndarray) -> np.ndarray:
     """The quantiles of each row of ``block`` (valid values only, at least one per row), which
     is partly sorted in place."""
-    n = block.shape[1]
+    kth, lo, t, starts, inside, which = _positions(block.shape[1])
+    block.partition(kth, axis=1)
+    a = block[:, lo]
+    # The order statistic after each kth is the least value of the run up to the next kth
+    # (the partition leaves the runs unsorted): cheaper than partitioning for it too.
+    after = np.array(block[:, kth])
+    if len(starts):
+        after[:, inside] = np.minimum.reduceat(block, starts, axis=1)
+    return _lerp(a, after[:, which], t)
+
+
+@functools.lru_cache(maxsize=256)
+def _positions(n: int) -> tuple[np.ndarray, ...]:
+    """For rows of n values: the ranks to partition at (kth), the rank below each quantile
+    (lo) and the fraction of the way to the next (t), the starts of the runs after the kths
+    that lie inside the row and which kths they follow, and which kth each quantile's next
+    rank follows. Worked out once per length (read only: shared)."""
     pos = _LEVELS * (n - 1)
     lo = np.floor(pos).astype(np.intp)
     first = np.ones(len(lo), dtype=bool)
     first[1:] = lo[1:] != lo[:-1]  # lo never decreases
     kth = lo[first]
-    block.partition(kth, axis=1)
-    a, t = block[:, lo], pos - lo
-    # The order statistic after each kth is the least value of the run up to the next kth
-    # (the partition leaves the runs unsorted): cheaper than partitioning for it too.
     starts = kth + 1
     inside = starts < n
-    after = np.array(block[:, kth])
-    if inside.any():
-        after[:, inside] = np.minimum.reduceat(block, starts[inside], axis=1)
-    b = after[:, np.searchsorted(kth, lo)]
-    return _lerp(a, b, t)
+    out = (kth, lo, pos - lo, starts[inside], inside, np.searchsorted(kth, lo))
+    for a in out:
+        a.flags.writeable = False
+    return out
 
 
 def _scalar(x: Any) -> float | int | None:

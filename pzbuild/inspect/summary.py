@@ -6,6 +6,7 @@ the cache stores them, the site and the client read them.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from dataclasses import asdict, dataclass, field
@@ -280,7 +281,7 @@ class _Pass:
             self.blocks.append(block)
             self.block_of.update(dict.fromkeys(numeric, block))
         for k in names:
-            self.dtypes[k] = str(batch[k].dtype)
+            self.dtypes[k] = _dtype_name(batch[k].dtype)
             if k not in numeric:
                 self.accs[k] = make_accumulator(batch[k], self.sentinels)
 
@@ -354,6 +355,12 @@ class _Pass:
                 values = np.concatenate(parts)
             columns.append(cells(values[:PREVIEW_ROWS]))
         return [list(row) for row in zip(*columns, strict=True)]
+
+
+@functools.lru_cache(maxsize=256)
+def _dtype_name(dtype: np.dtype) -> str:
+    """str(dtype), remembered: numpy works it out anew each time, in Python."""
+    return str(dtype)
 
 
 def _kind(info: ColumnInfo) -> str:
