@@ -443,15 +443,28 @@ def test_product_object(product: tuple[Path, dict[str, Any]]) -> None:
     assert s.id == "official/specz" and s.main is not None and s.main.table is not None
 
 
+def table_products(tmp_path: Path, n: int, rows: int, *, described: bool = False
+                   ) -> list[tuple[Path, dict[str, Any]]]:
+    """``n`` products of one Parquet table each (``rows``, ``rows + 1``, ... rows); with
+    ``described``, a README.md too, and every file aged (the stat index trusts it)."""
+    products = []
+    for i in range(n):
+        folder = tmp_path / "products" / "official" / f"p{i}"
+        write(folder / "t.parquet", specz_table(rows + i, seed=i))
+        files = [{"path": "t.parquet", "role": "main"}]
+        if described:
+            (folder / "README.md").write_text(f"# product {i}\n")
+            files.append({"path": "README.md", "role": "description"})
+            for p in folder.iterdir():
+                age(p)
+        products.append((folder, {"files": files, "columns": ROLES, "null_values": NULLS}))
+    return products
+
+
 def test_inspect_products_in_worker_processes(tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("pzbuild.inspect.product.MIN_PARALLEL", 1)
-    products = []
-    for i in range(3):
-        folder = tmp_path / "products" / "official" / f"p{i}"
-        write(folder / "t.parquet", specz_table(200 + i, seed=i))
-        products.append((folder, {"files": [{"path": "t.parquet", "role": "main"}],
-                                  "columns": ROLES, "null_values": NULLS}))
+    products = table_products(tmp_path, 3, 200)
     serial = [inspect_product(p) for p in products]
     with InspectCache(tmp_path) as cache:
         parallel = inspect_products(products, cache, jobs=2)
@@ -465,16 +478,7 @@ def test_workers_hash_and_store_what_they_read(tmp_path: Path,
     # Files the stat index does not know are hashed in the workers, whose results the main
     # process stores; the next run takes digests from the index and results from the cache.
     monkeypatch.setattr("pzbuild.inspect.product.MIN_PARALLEL", 1)
-    products = []
-    for i in range(4):
-        folder = tmp_path / "products" / "official" / f"p{i}"
-        write(folder / "t.parquet", specz_table(300 + i, seed=i))
-        (folder / "README.md").write_text(f"# product {i}\n")
-        for p in folder.iterdir():
-            age(p)
-        products.append((folder, {"files": [{"path": "t.parquet", "role": "main"},
-                                            {"path": "README.md", "role": "description"}],
-                                  "columns": ROLES, "null_values": NULLS}))
+    products = table_products(tmp_path, 4, 300, described=True)
     with InspectCache(tmp_path) as cache:
         cold = inspect_products(products, cache, jobs=2)
     assert (cache.hits, cache.misses) == (0, 8)

@@ -8,7 +8,6 @@ are added up into the few dozen bins that a page shows.
 
 from __future__ import annotations
 
-import functools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -286,19 +285,11 @@ class SkyGrid:
         offset = -360.0 if wraps else 0.0
         # The edges of cells i: integer cell numbers (exact) times the cell's size, the same
         # float64 operations as element by element in Python.
-        ra_edges = ((start + per_ra * _range(n_ra + 1)) * ra_cell + offset).tolist()
-        dec_edges = np.minimum(90.0, -90.0 + (dmin + per_dec * _range(n_dec + 1)) * dec_cell
+        ra_edges = ((start + per_ra * np.arange(n_ra + 1)) * ra_cell + offset).tolist()
+        dec_edges = np.minimum(90.0, -90.0 + (dmin + per_dec * np.arange(n_dec + 1)) * dec_cell
                                ).tolist()
         return SkyDensity(self.ra_column, self.dec_column, ra_edges, dec_edges, grid.tolist(),
                           bool(wraps))
-
-
-@functools.lru_cache(maxsize=8)
-def _range(n: int) -> np.ndarray:
-    """0, 1, ..., n - 1 as int64 (read only: shared)."""
-    out = np.arange(n, dtype=np.int64)
-    out.flags.writeable = False
-    return out
 
 
 def _count_cells(ira: np.ndarray, idec: np.ndarray, ndec: int) -> tuple[np.ndarray, np.ndarray]:
