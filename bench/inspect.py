@@ -166,6 +166,23 @@ def reader_only(paths: list[Path]) -> Clock:
     return clock
 
 
+def workers_numpy() -> str:
+    """Which SIMD kernels the workers' numpy dispatches, and why (pzbuild/simd.py)."""
+    try:
+        from pzbuild.inspect.workers import worker_pool
+        from pzbuild.simd import avx512_in_use, slow_avx512_sort
+    except ImportError:
+        return "its defaults"
+    with worker_pool(1) as pool:
+        workers = pool.apply(avx512_in_use)
+    here = avx512_in_use()
+    if here and not workers:
+        why = "slow AVX-512 sort on this CPU" if slow_avx512_sort(
+            Path("/proc/cpuinfo").read_text(errors="replace")) else "NPY_DISABLE_CPU_FEATURES"
+        return f"AVX2, not AVX-512 ({why}; this process: AVX-512)"
+    return "AVX-512" if workers else "no AVX-512 (this CPU has none, or it is turned off)"
+
+
 def make(n: int, out: Path) -> None:
     print(f"making a catalog of {n} products in {out} ...", flush=True)
     subprocess.run([sys.executable, os.path.join(HERE, "make_catalog.py"), str(n), str(out)],
@@ -218,6 +235,7 @@ def report(root: Path, jobs: int, rounds: int) -> None:
           f"{len(pq_products)} have only Parquet tables ({len(pq_paths)} files, "
           f"{pq_size / 1e6:,.0f} MB); {os.cpu_count()} CPUs, load average "
           f"{os.getloadavg()[0]:.1f}")
+    print(f"numpy in the worker processes: {workers_numpy()}")
     if not validated:
         print("pzbuild.validate.validate_catalog is missing: products are only discovered, "
               "not validated; 'validate' below is discovery alone")

@@ -6,6 +6,9 @@ pzbuild's own functions. multiprocessing would still run the caller's main scrip
 each new worker, to find functions defined there: a script that calls pzbuild at its top
 level, without an ``if __name__ == "__main__":`` guard, would then start workers from its
 workers, and fail or hang. So the main module is hidden while a worker starts.
+
+The fork server imports :mod:`pzbuild.forkserver_start` first, which picks numpy's SIMD
+kernels for the CPU (:mod:`pzbuild.simd`: AVX2 rather than AVX-512 on AMD Zen 4).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import multiprocessing
 import multiprocessing.context
 import sys
 import types
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -47,9 +50,14 @@ class _Context(multiprocessing.context.ForkServerContext):
 
 
 _CONTEXT = _Context()
+#: What the fork server imports first: numpy with the SIMD kernels that suit the CPU.
+FIRST = "pzbuild.forkserver_start"
 
 
-def context() -> multiprocessing.context.BaseContext:
+def context(preload: Sequence[str] = ()) -> multiprocessing.context.BaseContext:
     """The multiprocessing context of pzbuild's workers (for ``Pool`` and for
-    ``concurrent.futures.ProcessPoolExecutor(mp_context=...)``)."""
+    ``concurrent.futures.ProcessPoolExecutor(mp_context=...)``). The fork server, if this
+    process has not started it yet, will import FIRST, then the modules of ``preload``, before
+    it forks its first worker."""
+    _CONTEXT.set_forkserver_preload([FIRST, *(m for m in preload if m != FIRST)])
     return _CONTEXT

@@ -422,7 +422,7 @@ def test_quantiles_of_narrow_columns_equal_numpy(dtype: str) -> None:
 @pytest.mark.parametrize("n", [1, 2, 700, N.PADDED_WIDE, N.PADDED_WIDE + 1])
 def test_quantiles_of_wide_columns_with_holes_equal_numpy(n: int) -> None:
     # float64 and int64 columns of a short sample with missing values are sorted together
-    # (padded), those of a longer one partitioned one by one: np.quantile's values either way.
+    # (padded), those of a longer one sorted one by one: np.quantile's values either way.
     rng = np.random.default_rng(n)
     cols = {"a": rng.normal(size=n), "b": rng.integers(-10**15, 10**15, n),
             "c": np.full(n, np.nan), "d": rng.lognormal(0, 2, n), "e": rng.normal(size=n)}

@@ -31,9 +31,7 @@ def worker_pool(processes: int) -> Pool:
     """A pool of ``processes`` workers forked from the (preloaded) fork server."""
     from ..workers import context
 
-    ctx = context()
-    ctx.set_forkserver_preload(PRELOAD)
-    return ctx.Pool(processes, initializer=worker_setup)
+    return context(PRELOAD).Pool(processes, initializer=worker_setup)
 
 
 def worker_setup() -> None:
