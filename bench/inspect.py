@@ -170,15 +170,15 @@ def workers_numpy() -> str:
     """Which SIMD kernels the workers' numpy dispatches, and why (pzbuild/simd.py)."""
     try:
         from pzbuild.inspect.workers import worker_pool
-        from pzbuild.simd import avx512_in_use, slow_avx512_sort
+        from pzbuild.simd import avx512_in_use, read_cpuinfo, slow_avx512_sort
     except ImportError:
         return "its defaults"
     with worker_pool(1) as pool:
         workers = pool.apply(avx512_in_use)
     here = avx512_in_use()
     if here and not workers:
-        why = "slow AVX-512 sort on this CPU" if slow_avx512_sort(
-            Path("/proc/cpuinfo").read_text(errors="replace")) else "NPY_DISABLE_CPU_FEATURES"
+        why = ("slow AVX-512 sort on this CPU" if slow_avx512_sort(read_cpuinfo())
+               else "NPY_DISABLE_CPU_FEATURES")
         return f"AVX2, not AVX-512 ({why}; this process: AVX-512)"
     return "AVX-512" if workers else "no AVX-512 (this CPU has none, or it is turned off)"
 

@@ -29,11 +29,11 @@ _ENV = "NPY_DISABLE_CPU_FEATURES"
 _AMD_ZEN4_FAMILY = 0x19  # Zen 3 (no AVX-512) and Zen 4; Zen 5 is 1Ah, its VPCOMPRESS is fast
 
 
-def slow_avx512_sort(cpuinfo: str) -> bool:
-    """Whether the CPU that ``cpuinfo`` (the text of /proc/cpuinfo) describes is a Zen 4:
-    an AMD CPU of family 19h with AVX-512."""
+def slow_avx512_sort(text: str) -> bool:
+    """Whether the CPU that ``text`` (of /proc/cpuinfo) describes is a Zen 4: an AMD CPU of
+    family 19h with AVX-512."""
     fields: dict[str, str] = {}
-    for line in cpuinfo.splitlines():
+    for line in text.splitlines():
         if not line.strip():
             break  # the first processor is enough
         key, sep, value = line.partition(":")
@@ -47,7 +47,8 @@ def slow_avx512_sort(cpuinfo: str) -> bool:
             and "avx512f" in fields.get("flags", "").split())
 
 
-def _cpuinfo() -> str:
+def read_cpuinfo() -> str:
+    """The text of /proc/cpuinfo; empty where there is none (not Linux)."""
     try:
         with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
             return f.read(1 << 16)
@@ -55,13 +56,14 @@ def _cpuinfo() -> str:
         return ""
 
 
-def prefer_avx2(cpuinfo: str | None = None) -> bool:
-    """Import numpy with its AVX-512 kernels disabled when this CPU sorts slowly with them
-    (see the module's docstring); True when it did. The variable is unset again afterwards,
-    so that programs this process starts are not affected."""
+def prefer_avx2(text: str | None = None) -> bool:
+    """Import numpy with its AVX-512 kernels disabled when this CPU (or the one that ``text``,
+    of /proc/cpuinfo, describes) sorts slowly with them (see the module's docstring); True when
+    it did. The variable is unset again afterwards, so that programs this process starts are
+    not affected."""
     if "numpy" in sys.modules or _ENV in os.environ or "NPY_ENABLE_CPU_FEATURES" in os.environ:
         return False
-    if not slow_avx512_sort(_cpuinfo() if cpuinfo is None else cpuinfo):
+    if not slow_avx512_sort(read_cpuinfo() if text is None else text):
         return False
     os.environ[_ENV] = " ".join(AVX512_TARGETS)
     try:

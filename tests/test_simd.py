@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pzbuild.simd import avx512_in_use, prefer_avx2, slow_avx512_sort
+from pzbuild.simd import avx512_in_use, prefer_avx2, read_cpuinfo, slow_avx512_sort
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -41,10 +41,10 @@ def test_which_cpus_sort_slowly_with_avx512(text: str, slow: bool) -> None:
 def test_nothing_changes_once_numpy_is_imported() -> None:
     import numpy  # noqa: F401
 
-    before = avx512_in_use()
+    before, env = avx512_in_use(), dict(os.environ)
     assert prefer_avx2(ZEN4) is False
     assert avx512_in_use() is before
-    assert "NPY_DISABLE_CPU_FEATURES" not in os.environ
+    assert dict(os.environ) == env
 
 
 def _python(body: str, *flags: str, env: dict[str, str] | None = None) -> list[str]:
@@ -79,7 +79,7 @@ def test_a_choice_of_the_user_is_kept() -> None:
     assert out == ["False", str(_hardware_avx512())]
 
 
-def test_the_workers_numpy_suits_this_cpu(tmp_path: Path) -> None:
+def test_the_workers_numpy_suits_this_cpu() -> None:
     # A new process, so that its fork server starts here: the main process keeps numpy's
     # default kernels, the workers leave AVX-512 only on a Zen 4.
     out = _python("""
@@ -88,8 +88,6 @@ def test_the_workers_numpy_suits_this_cpu(tmp_path: Path) -> None:
         with worker_pool(1) as pool:
             print(avx512_in_use(), pool.apply(avx512_in_use))
     """)
-    with open("/proc/cpuinfo", encoding="utf-8") if os.path.exists("/proc/cpuinfo") else \
-            open(os.devnull) as f:
-        zen4 = slow_avx512_sort(f.read())
+    zen4 = slow_avx512_sort(read_cpuinfo())
     hardware = _hardware_avx512()
     assert out == [str(hardware), str(hardware and not zen4)]
