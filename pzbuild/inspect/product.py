@@ -271,12 +271,12 @@ def _inspect_file(f: _File, batch_rows: int, entries: Entries, *,
 
 def _inspect(f: _File, batch_rows: int, content: bytes | None) -> _Result:
     from .. import tables
+    from ..tables.sniff import is_parquet_bytes
 
     if f.role == "description":
         return None, None, None
     try:
-        fmt = "parquet" if content is not None and content[:4] == b"PAR1" else \
-            tables.sniff_format(f.path)
+        fmt = "parquet" if is_parquet_bytes(content) else tables.sniff_format(f.path)
     except TableError as exc:
         return None, None, Issue(exc.code, str(exc))
     except OSError:

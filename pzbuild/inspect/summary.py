@@ -217,8 +217,7 @@ def inspect_table(path: str | os.PathLike[str], *, table: str | None = None,
     :func:`pzbuild.tables.open_table`)."""
     from .. import tables
 
-    source = (tables.open_table(Path(path), table) if content is None
-              else tables.open_table(Path(path), table, content=content))
+    source = tables.open_table(Path(path), table, content=content)
     try:
         return _Pass(source, roles or {}, Sentinels(null_values or ())).run(batch_rows)
     finally:

@@ -76,10 +76,10 @@ def open_table(path: Path, table: str | None = None, *,
     table, corrupt), T602 (a text header names fewer columns than the rows hold), T603
     (``table`` is not in the file) or T604 (several tables, ``table`` not set).
     """
-    from .sniff import describe_opaque, extension_warning
+    from .sniff import describe_opaque, extension_warning, is_parquet_bytes
 
     path = Path(path)
-    if content is not None and content[:4] == b"PAR1":
+    if is_parquet_bytes(content):
         from .parquet import ParquetSource
 
         source: TableSource = ParquetSource(path, content)

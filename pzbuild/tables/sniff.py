@@ -12,6 +12,7 @@ from ._dialect import read_text_sample, sniff_dialect
 from ._pickled import is_pickle
 
 HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
+PARQUET_MAGIC = b"PAR1"
 HEAD_BYTES = 4096
 
 #: file extension -> the format it promises
@@ -71,6 +72,11 @@ def _is_votable(head: bytes) -> bool:
         text.startswith(b"<?xml") or b"<VOTABLE" in head or b":VOTABLE" in head)
 
 
+def is_parquet_bytes(data: bytes | None) -> bool:
+    """Whether ``data`` (a file's bytes, or its first ones) start as a Parquet file does."""
+    return data is not None and data[:4] == PARQUET_MAGIC
+
+
 def sniff_path(path: Path) -> str | None:
     """The format of a file or folder, see :func:`pzbuild.tables.sniff_format`."""
     if path.is_dir():
@@ -82,7 +88,7 @@ def sniff_path(path: Path) -> str | None:
     head = _head(path)
     if not head:
         return None
-    if head.startswith(b"PAR1"):
+    if is_parquet_bytes(head):
         return "parquet"
     if head.startswith(b"SIMPLE  ="):
         return "fits"
